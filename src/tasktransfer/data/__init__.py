@@ -1,0 +1,1 @@
+"""Training and evaluation data: raw source datasets -> canonical multiple-choice splits."""
