@@ -1,0 +1,303 @@
+"""VisATB task weights from single-task runs: inter-task contribution and intra-task difficulty.
+
+VisATB (Dai et al., WWW 2026) weights each task's tokens in a multi-task loss by three
+signals measured on validation data:
+
+* outward contribution ``C_out`` (how much training on a task helps the others),
+* inward contribution ``C_in`` (how much a task is helped by the others; low means it
+  is at risk of being left behind, so it gets *more* weight),
+* intra-task difficulty ``D`` (how far a model trained on a small subset of the task
+  stays from one trained on all of it).
+
+Each signal becomes ``N * softmax(signal / T)`` and the three are mixed with
+coefficients ``alpha_out + alpha_in + alpha_D = 1`` (paper eqs. 4-8).
+
+Performance matrices are ``pandas.DataFrame`` objects with the *trained-on* task as the
+index and the *evaluated-on* task as the columns (``V.loc[i, j] = V_j(i)``), the same
+orientation as the PGF matrix (source rows, target columns).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+from scipy.special import softmax
+
+__all__ = [
+    "VisATBConfig",
+    "VisATBWeights",
+    "contribution_full",
+    "contribution_simple",
+    "difficulty",
+    "inward_contribution",
+    "outward_contribution",
+    "scaled_softmax",
+    "visatb_from_contribution",
+    "visatb_weights",
+]
+
+# Denominators smaller than this (in the units of the performance metric) mean the
+# direct run did not move the task at all: the normalisation is undefined.
+_DEGENERATE = 1e-12
+
+
+@dataclass(frozen=True)
+class VisATBConfig:
+    """Hyper-parameters of the VisATB weighting (defaults: the paper's Academic Benchmark)."""
+
+    temperature: float = field(default=0.5, metadata={"help": "softmax temperature T (> 0)"})
+    alpha_out: float = field(default=0.25, metadata={"help": "coefficient of lambda_out"})
+    alpha_in: float = field(default=0.25, metadata={"help": "coefficient of lambda_in"})
+    alpha_d: float = field(default=0.5, metadata={"help": "coefficient of lambda_D"})
+
+    def __post_init__(self) -> None:
+        if not (math.isfinite(self.temperature) and self.temperature > 0):
+            raise ValueError(f"`temperature` must be a finite number > 0, got {self.temperature!r}")
+        alphas = {"alpha_out": self.alpha_out, "alpha_in": self.alpha_in, "alpha_d": self.alpha_d}
+        for name, value in alphas.items():
+            if not (math.isfinite(value) and value >= 0):
+                raise ValueError(f"`{name}` must be a finite number >= 0, got {value!r}")
+        total = sum(alphas.values())
+        if abs(total - 1.0) > 1e-9:
+            raise ValueError(
+                f"`alpha_out` + `alpha_in` + `alpha_d` must sum to 1 (paper eq. 8), got {total!r} "
+                f"from {alphas}"
+            )
+
+    @classmethod
+    def from_mapping(cls, cfg: Mapping[str, Any]) -> "VisATBConfig":
+        """Build from a config section; unknown keys are an error naming the valid ones."""
+        valid = {"temperature", "alpha_out", "alpha_in", "alpha_d"}
+        unknown = set(cfg) - valid
+        if unknown:
+            raise ValueError(f"unknown VisATB option(s) {sorted(unknown)}; valid: {sorted(valid)}")
+        return cls(**{k: float(v) for k, v in cfg.items()})
+
+
+def _check_square(matrix: pd.DataFrame, name: str) -> list[str]:
+    if not isinstance(matrix, pd.DataFrame):
+        raise TypeError(f"`{name}` must be a pandas DataFrame (trained-on rows x evaluated-on columns)")
+    rows, cols = list(matrix.index), list(matrix.columns)
+    if rows != cols:
+        raise ValueError(
+            f"`{name}` must list the same tasks in the same order as rows and columns; "
+            f"rows={rows}, columns={cols}"
+        )
+    if len(set(rows)) != len(rows):
+        raise ValueError(f"`{name}` has duplicate task names: {rows}")
+    values = matrix.to_numpy(dtype=float)
+    if not np.isfinite(values).all():
+        bad = [(r, c) for r, c in zip(*np.nonzero(~np.isfinite(values)))]
+        raise ValueError(f"`{name}` has non-finite entries at {[(rows[r], cols[c]) for r, c in bad]}")
+    return rows
+
+
+def _vector(values: Mapping[str, float] | pd.Series, tasks: Sequence[str], name: str) -> np.ndarray:
+    series = pd.Series(values, dtype=float)
+    missing = [t for t in tasks if t not in series.index]
+    if missing:
+        raise ValueError(f"`{name}` has no value for task(s) {missing}")
+    out = series.loc[list(tasks)].to_numpy(dtype=float)
+    if not np.isfinite(out).all():
+        raise ValueError(f"`{name}` has non-finite values: {dict(zip(tasks, out))}")
+    return out
+
+
+def _normalise(perf: pd.DataFrame, reference: np.ndarray, name: str) -> pd.DataFrame:
+    tasks = list(perf.index)
+    values = perf.to_numpy(dtype=float)
+    gain = np.diag(values) - reference
+    degenerate = [t for t, g in zip(tasks, gain) if abs(g) < _DEGENERATE]
+    if degenerate:
+        raise ValueError(
+            f"{name}: the run trained on its own task does not change that task's performance "
+            f"relative to the reference for {degenerate}, so C[i->j] is undefined for those "
+            "columns (paper eq. 3/10 divides by that gain)"
+        )
+    return pd.DataFrame((values - reference[None, :]) / gain[None, :], index=tasks, columns=tasks)
+
+
+def contribution_simple(perf: pd.DataFrame, base: Mapping[str, float] | pd.Series) -> pd.DataFrame:
+    """Inter-task contribution without mini subsets (VisATB appendix C, eq. 10).
+
+    ``C[i->j] = (V_j(i) - V_j(base)) / (V_j(j) - V_j(base))``: the gain on task ``j`` from
+    training on ``i``, as a fraction of the gain from training on ``j`` itself. The
+    diagonal is 1 by construction.
+
+    Parameters
+    ----------
+    perf : DataFrame
+        ``perf.loc[i, j] = V_j(i)``, validation performance on ``j`` after training on ``i``.
+    base : mapping task -> float
+        ``V_j(base)``, the untuned model's performance.
+
+    Raises
+    ------
+    ValueError
+        When rows and columns differ, a value is missing or non-finite, or a direct run
+        leaves its own task exactly at the base value (division by zero).
+    """
+    tasks = _check_square(perf, "perf")
+    return _normalise(perf, _vector(base, tasks, "base"), "contribution_simple")
+
+
+def contribution_full(perf_plus_mini: pd.DataFrame, mini: Mapping[str, float] | pd.Series) -> pd.DataFrame:
+    """Inter-task contribution with mini subsets of every task (VisATB eq. 3).
+
+    ``C[i->j] = (V_j(i+mini) - V_j(mini)) / (V_j(j+mini) - V_j(mini))`` where ``i+mini`` is
+    a run on all of task ``i`` plus the mini subsets of the other tasks and ``mini`` a run
+    on the mini subsets of all tasks. Same shape and errors as :func:`contribution_simple`.
+    """
+    tasks = _check_square(perf_plus_mini, "perf_plus_mini")
+    return _normalise(perf_plus_mini, _vector(mini, tasks, "mini"), "contribution_full")
+
+
+def difficulty(small: Mapping[str, float] | pd.Series, full: Mapping[str, float] | pd.Series) -> pd.Series:
+    """Intra-task difficulty ``D_i = 1 - V_i(small_i) / V_i(full_i)`` (VisATB eqs. 6, 11, 12).
+
+    ``small`` is the task's own performance after training on its mini subset (simple and
+    precise forms) or on the mini subsets of all tasks (eq. 6); ``full`` after training on
+    all of it (plus the other tasks' mini subsets in eq. 6). A task that is learnt from
+    a small sample has D near 0; one that needs all its data has D near 1.
+    """
+    tasks = list(pd.Series(full, dtype=float).index)
+    s = _vector(small, tasks, "small")
+    f = _vector(full, tasks, "full")
+    zero = [t for t, v in zip(tasks, f) if v == 0]
+    if zero:
+        raise ValueError(f"difficulty: full-data performance is 0 for {zero}; D = 1 - small/full is undefined")
+    return pd.Series(1.0 - s / f, index=tasks, name="difficulty")
+
+
+def _off_diagonal_mean(contribution: pd.DataFrame, axis: int) -> pd.Series:
+    tasks = _check_square(contribution, "contribution")
+    n = len(tasks)
+    if n < 2:
+        raise ValueError(f"contributions need at least 2 tasks, got {tasks}")
+    values = contribution.to_numpy(dtype=float).copy()
+    np.fill_diagonal(values, 0.0)
+    return pd.Series(values.sum(axis=axis) / (n - 1), index=tasks)
+
+
+def outward_contribution(contribution: pd.DataFrame) -> pd.Series:
+    """``C_out,i``: mean of row ``i`` of C without the diagonal (what ``i`` gives others, eq. 4)."""
+    return _off_diagonal_mean(contribution, axis=1).rename("c_out")
+
+
+def inward_contribution(contribution: pd.DataFrame) -> pd.Series:
+    """``C_in,i``: mean of column ``i`` of C without the diagonal (what ``i`` receives, eq. 5)."""
+    return _off_diagonal_mean(contribution, axis=0).rename("c_in")
+
+
+def scaled_softmax(values: Sequence[float] | np.ndarray, temperature: float) -> np.ndarray:
+    """``N * softmax(values / T)``: weights with mean exactly 1, so all-equal values give all ones."""
+    x = np.asarray(values, dtype=float)
+    if x.ndim != 1 or x.size == 0:
+        raise ValueError(f"expected a non-empty 1-D vector, got shape {x.shape}")
+    if not temperature > 0:
+        raise ValueError(f"temperature must be > 0, got {temperature!r}")
+    return x.size * softmax(x / temperature)
+
+
+@dataclass(frozen=True)
+class VisATBWeights:
+    """The inputs and outputs of one VisATB weighting, per task, in task order."""
+
+    tasks: tuple[str, ...]
+    c_out: tuple[float, ...]
+    c_in: tuple[float, ...]
+    difficulty: tuple[float, ...]
+    lambda_out: tuple[float, ...]
+    lambda_in: tuple[float, ...]
+    lambda_d: tuple[float, ...]
+    weights: tuple[float, ...]
+    config: VisATBConfig
+
+    def as_dict(self) -> dict[str, float]:
+        """Task -> final weight, the form a weighted loss consumes."""
+        return dict(zip(self.tasks, self.weights))
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per task with every intermediate quantity (for tables and reports)."""
+        return pd.DataFrame(
+            {
+                "task": self.tasks,
+                "c_out": self.c_out,
+                "c_in": self.c_in,
+                "difficulty": self.difficulty,
+                "lambda_out": self.lambda_out,
+                "lambda_in": self.lambda_in,
+                "lambda_d": self.lambda_d,
+                "weight": self.weights,
+            }
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON-ready record (config included, so a weight file says how it was made)."""
+        return {
+            "config": asdict(self.config),
+            "tasks": list(self.tasks),
+            "per_task": self.to_frame().set_index("task").to_dict(orient="index"),
+            "weights": self.as_dict(),
+        }
+
+
+def visatb_weights(
+    c_out: Mapping[str, float] | pd.Series,
+    c_in: Mapping[str, float] | pd.Series,
+    d: Mapping[str, float] | pd.Series,
+    config: VisATBConfig = VisATBConfig(),
+) -> VisATBWeights:
+    """Combine the three VisATB signals into final task weights (paper eqs. 4, 5, 7, 8).
+
+    ``lambda_out = N softmax(C_out/T)``, ``lambda_in = N softmax(-C_in/T)``,
+    ``lambda_D = N softmax(D/T)``; the result is
+    ``alpha_out lambda_out + alpha_in lambda_in + alpha_D lambda_D``, which has mean 1.
+    Task order follows ``c_out``.
+
+    Examples
+    --------
+    >>> w = visatb_weights({"a": 0.1, "b": 0.1}, {"a": 0.2, "b": 0.2}, {"a": 0.5, "b": 0.5})
+    >>> [round(x, 6) for x in w.weights]
+    [1.0, 1.0]
+    """
+    tasks = list(pd.Series(c_out, dtype=float).index)
+    if not tasks:
+        raise ValueError("visatb_weights: no tasks given")
+    out_v = _vector(c_out, tasks, "c_out")
+    in_v = _vector(c_in, tasks, "c_in")
+    d_v = _vector(d, tasks, "difficulty")
+    t = config.temperature
+    lam_out = scaled_softmax(out_v, t)
+    lam_in = scaled_softmax(-in_v, t)
+    lam_d = scaled_softmax(d_v, t)
+    final = config.alpha_out * lam_out + config.alpha_in * lam_in + config.alpha_d * lam_d
+
+    def tup(a: np.ndarray) -> tuple[float, ...]:
+        return tuple(float(x) for x in a)
+
+    return VisATBWeights(
+        tasks=tuple(tasks),
+        c_out=tup(out_v),
+        c_in=tup(in_v),
+        difficulty=tup(d_v),
+        lambda_out=tup(lam_out),
+        lambda_in=tup(lam_in),
+        lambda_d=tup(lam_d),
+        weights=tup(final),
+        config=config,
+    )
+
+
+def visatb_from_contribution(
+    contribution: pd.DataFrame,
+    d: Mapping[str, float] | pd.Series,
+    config: VisATBConfig = VisATBConfig(),
+) -> VisATBWeights:
+    """Weights straight from a contribution matrix (rows give, columns receive) and D."""
+    return visatb_weights(outward_contribution(contribution), inward_contribution(contribution), d, config)
+
