@@ -1,0 +1,1 @@
+"""Readers of raw source datasets, one module per dataset, each reading its real layout."""
