@@ -12,6 +12,7 @@ Modules (one concept each):
 
 from .balance_metrics import BalanceSummary, balance_summary, per_task_improvement
 from .multitask import balance_specs
+from .results import balance_results, plot_balance, plot_selection, selection_results
 from .selection import allocate_budget, random_mixtures, rank_sources, select_top_k, selection_specs, uniform_mixture
 from .spec import MixtureSpec, read_spec, write_spec
 from .visatb import (
@@ -33,6 +34,7 @@ __all__ = [
     "VisATBConfig",
     "VisATBWeights",
     "allocate_budget",
+    "balance_results",
     "balance_specs",
     "balance_summary",
     "contribution_full",
@@ -41,11 +43,14 @@ __all__ = [
     "inward_contribution",
     "outward_contribution",
     "per_task_improvement",
+    "plot_balance",
+    "plot_selection",
     "random_mixtures",
     "rank_sources",
     "read_spec",
     "scaled_softmax",
     "select_top_k",
+    "selection_results",
     "selection_specs",
     "uniform_mixture",
     "visatb_from_contribution",
