@@ -18,6 +18,7 @@ from tasktransfer.extensions.visatb import (
     scaled_softmax,
     visatb_from_contribution,
     visatb_weights,
+    weights_from_runs,
 )
 
 # Input vectors behind Table 5 of the VisATB paper (Academic Benchmark, LLaVA-v1.5-7B),
@@ -158,3 +159,17 @@ def test_weights_average_to_one(rows, temperature):
 
 def test_equal_signals_give_all_ones():
     np.testing.assert_allclose(scaled_softmax([0.3] * 5, 0.5), np.ones(5))
+
+
+def test_weights_from_runs_simple_and_full_forms():
+    tasks = ["a", "b", "c"]
+    perf = _frame([[0.80, 0.55, 0.40], [0.60, 0.70, 0.35], [0.50, 0.50, 0.60]], tasks)
+    ref = {"a": 0.50, "b": 0.50, "c": 0.40}
+    small = {"a": 0.6, "b": 0.7, "c": 0.3}
+    c, w = weights_from_runs(perf, ref, small, form="simple")
+    pd.testing.assert_frame_equal(c, contribution_simple(perf, ref))
+    np.testing.assert_allclose(w.difficulty, [0.25, 0.0, 0.5])
+    c_full, _ = weights_from_runs(perf, ref, small, form="full")
+    pd.testing.assert_frame_equal(c_full, c)  # same arithmetic, the inputs differ in meaning
+    with pytest.raises(ValueError, match="`form` must be 'simple' or 'full'"):
+        weights_from_runs(perf, ref, small, form="precise")

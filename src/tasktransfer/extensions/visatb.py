@@ -38,6 +38,7 @@ __all__ = [
     "scaled_softmax",
     "visatb_from_contribution",
     "visatb_weights",
+    "weights_from_runs",
 ]
 
 # Denominators smaller than this (in the units of the performance metric) mean the
@@ -301,3 +302,38 @@ def visatb_from_contribution(
     """Weights straight from a contribution matrix (rows give, columns receive) and D."""
     return visatb_weights(outward_contribution(contribution), inward_contribution(contribution), d, config)
 
+
+
+def weights_from_runs(
+    perf: pd.DataFrame,
+    reference: Mapping[str, float] | pd.Series,
+    small: Mapping[str, float] | pd.Series,
+    form: str = "simple",
+    config: VisATBConfig = VisATBConfig(),
+) -> tuple[pd.DataFrame, VisATBWeights]:
+    """Contribution matrix and VisATB weights from validation results of the preparation runs.
+
+    Parameters
+    ----------
+    perf : DataFrame
+        ``simple``: ``V_j(i)`` of the single-task runs; ``full``: ``V_j(i+mini)``.
+    reference : mapping task -> float
+        ``simple``: the base model ``V_j(base)``; ``full``: the all-mini run ``V_j(mini)``.
+    small : mapping task -> float
+        Each task's own performance after training on little of it: ``V_i(mini_i)``
+        (appendix C / F) or, for eq. 6, ``V_i(mini)`` of the all-mini run.
+    form : ``"simple"`` or ``"full"``
+
+    Returns
+    -------
+    (contribution, weights); ``D_i = 1 - small_i / perf[i, i]``.
+    """
+    if form == "simple":
+        contribution = contribution_simple(perf, reference)
+    elif form == "full":
+        contribution = contribution_full(perf, reference)
+    else:
+        raise ValueError(f"VisATB `form` must be 'simple' or 'full', got {form!r}")
+    full_own = pd.Series(np.diag(perf.to_numpy(dtype=float)), index=list(perf.index))
+    d = difficulty(small, full_own)
+    return contribution, visatb_from_contribution(contribution, d, config)
