@@ -69,8 +69,8 @@ def mean_accuracy(acc: pd.DataFrame, where: str = "accuracies") -> pd.DataFrame:
     if bad.any():
         row = acc.loc[bad].iloc[0]
         raise ValueError(
-            f"{where}: row source={row['source']!r} target={row['target']!r}: n_correct={row['n_correct']!r}, "
-            f"n_total={row['n_total']!r}; expected 0 <= n_correct <= n_total and n_total > 0"
+            f"{where}: row source={row['source']!r} target={row['target']!r}: n_correct={row['n_correct']}, "
+            f"n_total={row['n_total']}; expected 0 <= n_correct <= n_total and n_total > 0"
         )
     frame = pd.DataFrame({"source": acc["source"].astype(str), "target": acc["target"].astype(str), "accuracy": k / m})
     out = frame.groupby(["source", "target"], sort=False).agg(accuracy=("accuracy", "mean"), n_seeds=("accuracy", "size"))
