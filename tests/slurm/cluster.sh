@@ -7,7 +7,10 @@
 #   tests/slurm/cluster.sh stop DIR    stop the daemons started from DIR (idempotent)
 #   tests/slurm/cluster.sh status DIR  sinfo of the cluster in DIR
 #
-# Then point clients at it: export SLURM_CONF=DIR/slurm.conf
+# Then point clients at it: export SLURM_CONF=DIR/slurm.conf PATH=DIR/bin:$PATH
+# DIR/bin holds an `srun` shim: the Snakemake slurm-jobstep plugin (0.6.1) strips every
+# SLURM_* variable, SLURM_CONF included, before its nested `srun` inside a job, which only
+# works where the config sits in /etc/slurm. The shim points that srun back at DIR.
 #
 # Needs root (apt-get, daemons). Nothing is written under /etc: without SLURM_CONF the
 # Slurm clients find no configuration and fail at once, so other programs on the
@@ -114,6 +117,13 @@ GresTypes=gpu
 NodeName=$node NodeAddr=127.0.0.1 CPUs=$cpus RealMemory=$mem_mb Gres=gpu:2 State=UNKNOWN
 PartitionName=debug Nodes=$node Default=YES MaxTime=INFINITE State=UP
 EOF
+  mkdir -p "$dir/bin"
+  cat >"$dir/bin/srun" <<EOF
+#!/bin/sh
+# Written by tests/slurm/cluster.sh: restore the test cluster's config for nested srun.
+SLURM_CONF=$conf exec $(command -v srun) "\$@"
+EOF
+  chmod +x "$dir/bin/srun"
   cat >"$dir/gres.conf" <<EOF
 # Two emulated GPUs: scheduling only, the devices are ordinary character devices.
 NodeName=$node Name=gpu File=${devs[0]}
@@ -150,6 +160,7 @@ start() {
     die "node not idle after 60 s (state '${state:-no answer}')"
   fi
   echo "SLURM_CONF=$conf"
+  echo "PATH=$dir/bin:\$PATH"
 }
 
 # Stop a daemon by its pid file and wait (at most 10 s) for it to exit.
