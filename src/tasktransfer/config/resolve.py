@@ -1,0 +1,72 @@
+"""Resolve per-job settings from a validated config.
+
+The workflow passes these dicts as rule ``params``: Snakemake reruns a job when its params
+change, so each job's params hold exactly the settings that affect its outputs (one task's
+lr change retrains only that task) plus the stage's code version (docs/reruns.md).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..tasks import TASKS
+from ..versions import STAGE_VERSIONS
+
+
+def model_path(config: dict[str, Any], model: str) -> str:
+    return config["models"][model]["path"]
+
+
+def eval_tasks(config: dict[str, Any]) -> list[str]:
+    return list((config.get("evaluation") or {}).get("tasks") or config["tasks"])
+
+
+def train_params(config: dict[str, Any], model: str, task: str) -> dict[str, Any]:
+    """Everything that determines one adapter, besides the data and the seed."""
+    training = config.get("training") or {}
+    t = config["tasks"][task]
+    m = config["models"][model]
+    lora = {"r": 8, "alpha": 16, "dropout": 0.05,
+            "target_modules": ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]}
+    lora.update(training.get("lora") or {})
+    lora.update(t.get("lora") or {})
+    return {
+        "lr": t["lr"],
+        "epochs": t.get("epochs"),
+        "max_steps": t.get("max_steps"),
+        "max_examples": t.get("examples"),
+        "global_batch": training.get("global_batch", 16),
+        "per_device_batch": m.get("per_device_batch", training.get("per_device_batch", 4)),
+        "weight_decay": training.get("weight_decay", 0.0),
+        "warmup_ratio": training.get("warmup_ratio", 0.03),
+        "scheduler": training.get("scheduler", "cosine"),
+        "logging_steps": training.get("logging_steps", 10),
+        "lora": lora,
+        "deepspeed": m.get("deepspeed", "none"),
+        "code_version": STAGE_VERSIONS["train"],
+    }
+
+
+def eval_params(config: dict[str, Any], model: str) -> dict[str, Any]:
+    ev = config.get("evaluation") or {}
+    return {"batch_size": ev.get("batch_size", 8), "dtype": config["models"][model].get("dtype", "bfloat16"),
+            "code_version": STAGE_VERSIONS["eval"]}
+
+
+def generated_task_spec(config: dict[str, Any], task: str) -> dict[str, Any]:
+    """Definition of a generated (synthetic) task; BLINK tasks default to BLINK's shape."""
+    data = config["data"]
+    gen = data.get("generated") or {}
+    spec = dict((gen.get("tasks") or {}).get(task) or {})
+    if not spec:
+        if task not in TASKS:
+            raise KeyError(f"task {task!r} is neither a BLINK task nor defined in data.generated.tasks")
+        spec = {"options": TASKS[task].n_options, "images": TASKS[task].n_images}
+    spec.setdefault("images", 1)
+    return {
+        **spec,
+        "train_examples": gen.get("train_examples", 48),
+        "eval_examples": gen.get("eval_examples", 40),
+        "seed": data.get("seed", 0),
+        "code_version": STAGE_VERSIONS["data"],
+    }

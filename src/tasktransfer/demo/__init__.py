@@ -1,0 +1,1 @@
+"""Generated data for the embedded default and the planted-structure end-to-end test."""

@@ -1,0 +1,1 @@
+"""Evaluation: score the option letters of every question in one forward pass."""

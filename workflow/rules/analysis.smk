@@ -1,0 +1,35 @@
+rule collect_accuracies:
+    """One long accuracy table (and per-question predictions) over every evaluation."""
+    input:
+        accuracy=get_accuracy_files(),
+        predictions=get_prediction_files(),
+    output:
+        accuracy="results/eval/accuracies.csv",
+        predictions="results/eval/predictions.parquet",
+    log:
+        "results/logs/collect_accuracies.log",
+    benchmark:
+        "results/benchmarks/collect_accuracies.tsv"
+    conda:
+        "../../envs/analysis.yaml"
+    script:
+        "../scripts/collect_accuracies.py"
+
+
+rule analyze:
+    """PGF matrices and every analysis of the transfer study (tasktransfer.analysis)."""
+    input:
+        accuracy="results/eval/accuracies.csv",
+        predictions="results/eval/predictions.parquet",
+    output:
+        directory("results/analysis"),
+    params:
+        settings=get_analysis_settings,
+    log:
+        "results/logs/analyze.log",
+    benchmark:
+        "results/benchmarks/analyze.tsv"
+    conda:
+        "../../envs/analysis.yaml"
+    script:
+        "../scripts/analyze.py"

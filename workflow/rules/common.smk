@@ -1,0 +1,138 @@
+"""Config validation, wildcard constraints and every input function of the workflow."""
+
+import os
+import re
+
+from snakemake.utils import validate
+
+from tasktransfer.config import check_config, schema_path
+from tasktransfer.config.resolve import (
+    eval_params,
+    eval_tasks,
+    generated_task_spec,
+    train_params,
+)
+from tasktransfer.versions import STAGE_VERSIONS
+
+# Our own check first: its messages name the bad key and what was expected.
+check_config(config)
+validate(config, str(schema_path()), set_default=True)
+
+MODELS = list(config["models"])
+TASK_NAMES = list(config["tasks"])
+EVAL_TASKS = eval_tasks(config)
+SEEDS = [str(s) for s in config["seeds"]]
+
+
+def _alternatives(names):
+    # A regex matching exactly these names; one that matches nothing when there are none.
+    return "|".join(re.escape(n) for n in names) or "(?!)"
+
+
+TINY_MODELS = [m for m in MODELS if config["models"][m]["path"] == "tiny"]
+HUB_MODELS = [
+    m
+    for m in MODELS
+    if m not in TINY_MODELS and not os.path.isdir(config["models"][m]["path"])
+]
+
+
+wildcard_constraints:
+    model=_alternatives(MODELS),
+    task=_alternatives(sorted(set(TASK_NAMES) | set(EVAL_TASKS))),
+    seed=r"\d+",
+
+
+def is_local_path(model):
+    return os.path.isdir(config["models"][model]["path"])
+
+
+def get_base_model(wildcards):
+    """Directory of the base model that jobs read (offline)."""
+    if is_local_path(wildcards.model):
+        return config["models"][wildcards.model]["path"]
+    return f"results/models/{wildcards.model}"
+
+
+def get_base_model_input(wildcards):
+    if is_local_path(wildcards.model):
+        return []
+    return f"results/models/{wildcards.model}/.complete"
+
+
+def get_tiny_seed(wildcards):
+    return config["models"][wildcards.model].get("tiny_seed", 0)
+
+
+def get_model_dir(wildcards):
+    return f"results/models/{wildcards.model}"
+
+
+def get_hub_id(wildcards):
+    return config["models"][wildcards.model]["path"]
+
+
+def get_train_params(wildcards):
+    return train_params(config, wildcards.model, wildcards.task)
+
+
+def get_train_gpus(wildcards):
+    return config["models"][wildcards.model].get("train_gpus", 0)
+
+
+def get_eval_gpus(wildcards):
+    return config["models"][wildcards.model].get("eval_gpus", 0)
+
+
+def get_analysis_settings(wildcards=None):
+    """Analysis settings plus what the analysis needs from the rest of the config."""
+    return {
+        "tasks": EVAL_TASKS,
+        **(config.get("analysis") or {}),
+        "categories": config.get("categories") or {},
+        "model_sizes": {
+            m: s["size_b"] for m, s in config["models"].items() if "size_b" in s
+        },
+        "code_version": STAGE_VERSIONS["analysis"],
+    }
+
+
+def get_eval_params(wildcards):
+    return eval_params(config, wildcards.model)
+
+
+def get_generated_spec(wildcards):
+    return generated_task_spec(config, wildcards.task)
+
+
+def get_eval_splits(wildcards):
+    return expand("results/data/eval/{task}.parquet", task=EVAL_TASKS)
+
+
+def checkpoint_files(model, task, seed):
+    return expand(
+        "results/checkpoints/{model}/{task}/seed{seed}/{name}",
+        model=model,
+        task=task,
+        seed=seed,
+        name=["adapter_model.safetensors", "adapter_config.json", "metrics.json"],
+    )
+
+
+def get_accuracy_files(wildcards=None):
+    base = expand("results/eval/{model}/base/accuracy.csv", model=MODELS)
+    tuned = expand(
+        "results/eval/{model}/{task}/seed{seed}/accuracy.csv",
+        model=MODELS,
+        task=TASK_NAMES,
+        seed=SEEDS,
+    )
+    return base + tuned
+
+
+def get_prediction_files(wildcards=None):
+    return [f.replace("accuracy.csv", "predictions.parquet") for f in get_accuracy_files()]
+
+
+def get_final_outputs():
+    return ["results/analysis"]
