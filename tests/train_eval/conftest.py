@@ -1,0 +1,28 @@
+"""Shared fixtures: a tiny Qwen2.5-VL and small synthetic splits, built once per session."""
+
+import pytest
+import torch
+
+from tasktransfer.demo.synthetic import blink_like, generate
+from tasktransfer.model.tiny import build_tiny_model
+from tasktransfer.splits import write_split
+
+torch.set_num_threads(1)
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tmp_path_factory):
+    return build_tiny_model(tmp_path_factory.mktemp("model") / "tiny", seed=0)
+
+
+@pytest.fixture(scope="session")
+def small_splits(tmp_path_factory):
+    """Train and eval splits of two tasks (2- and 4-option), a few dozen rows each."""
+    root = tmp_path_factory.mktemp("splits")
+    out = {}
+    for task, n in (("Counting", 24), ("Relative_Depth", 24)):
+        for split, seed in (("train", 0), ("val", 1)):
+            path = root / f"{task}.{split}.parquet"
+            write_split(path, generate(blink_like(task), split, n, seed))
+            out[task, split] = path
+    return out
