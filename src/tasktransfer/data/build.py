@@ -12,7 +12,6 @@ Same inputs + seed + shard -> byte-identical Parquet.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import sys
 import time
@@ -29,6 +28,7 @@ from ..tasks import get_task
 from .cards import Card, merge_cards, read_card, write_card
 from .context import BuildContext, derive_seed
 from .errors import BadRecord, DataError, Filtered, SkipRatioExceeded
+from .leakage import is_excluded, load_exclude_ids
 from .registry import Item, get_builder, make_params, params_dict
 
 DEFAULT_MAX_SKIP_RATIO = 0.1
@@ -60,37 +60,6 @@ class Shard:
         if limit is None:
             return None
         return limit // self.count + (1 if self.index < limit % self.count else 0)
-
-
-def load_exclude_ids(path: str | os.PathLike[str] | None) -> frozenset[str]:
-    """Source ids to exclude: a JSON list (or ``{"source_ids": [...]}``) or one id per line (``#`` comments).
-
-    An id ``"<dataset>:<image id>"`` matches exactly; a bare id (no ``:``) matches that
-    image id in any dataset.
-    """
-    if path is None:
-        return frozenset()
-    p = Path(path)
-    if not p.is_file():
-        raise FileNotFoundError(f"exclude-ids file {p} not found")
-    text = p.read_text(encoding="utf-8")
-    if p.suffix == ".json":
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise ValueError(f"exclude-ids file {p}: invalid JSON ({exc})") from None
-        if isinstance(data, dict):
-            data = data.get("source_ids")
-        if not isinstance(data, list) or not all(isinstance(x, str) for x in data):
-            raise ValueError(f"exclude-ids file {p}: expected a JSON list of strings or {{\"source_ids\": [...]}}")
-        return frozenset(x.strip() for x in data if x.strip())
-    return frozenset(s for line in text.splitlines() if (s := line.split("#", 1)[0].strip()))
-
-
-def is_excluded(source_ids: Iterable[str], exclude: frozenset[str]) -> bool:
-    if not exclude:
-        return False
-    return any(sid in exclude or sid.split(":", 1)[-1] in exclude for sid in source_ids)
 
 
 def _order_key(seed: int, task: str, split: str, key: str) -> bytes:
@@ -164,7 +133,7 @@ def build_split(task: str, raw_root: str | os.PathLike[str], out: str | os.PathL
         print(f"[{label}] {len(mine)} items to process from {raw_root}", file=progress, flush=True)
 
     # 2. Stream examples.
-    ctx = BuildContext(builder, raw_root, split, seed, p, card, shard_index=shard.index)
+    ctx = BuildContext(builder, raw_root, split, seed, p, card, shard_index=shard.index, exclude=exclude)
     with SplitWriter(out, rows_per_group=rows_per_group) as writer:
         for done, item in enumerate(mine, 1):
             if quota is not None and card.examples >= quota:

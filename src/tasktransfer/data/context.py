@@ -19,6 +19,7 @@ from ..splits import Example
 from ..tasks import get_task
 from .balance import LetterBalancer
 from .cards import Card
+from .leakage import is_excluded
 from .prompts import TEMPLATES, render_prompt
 from .registry import Builder, Item, params_dict
 from .safety import encode_jpeg, open_image, passthrough_image, resolve_under
@@ -36,7 +37,7 @@ class BuildContext:
     """Per-shard services for a builder; image counts are committed only for items that succeed."""
 
     def __init__(self, builder: Builder, raw_root: Path, split: str, seed: int, params: Any, card: Card,
-                 shard_index: int = 0, jpeg_quality: int = 92) -> None:
+                 shard_index: int = 0, jpeg_quality: int = 92, exclude: frozenset[str] = frozenset()) -> None:
         self.builder = builder
         self.task = builder.task
         self.raw_root = Path(raw_root)
@@ -45,6 +46,7 @@ class BuildContext:
         self.params = params
         self.card = card
         self.jpeg_quality = jpeg_quality
+        self.exclude = exclude
         n_options = get_task(self.task).n_options
         self.balancer = LetterBalancer(n_options, derive_seed(seed, self.task, split, "letters", shard_index))
         self._params_meta = params_dict(params)
@@ -96,6 +98,10 @@ class BuildContext:
         data, size = passthrough_image(path, record=record)
         self._pending.append((size, False))
         return data
+
+    def is_excluded(self, source_ids: Sequence[str]) -> bool:
+        """Whether any of ``source_ids`` is on the leakage list (for images a builder adds itself, e.g. partners)."""
+        return is_excluded(source_ids, self.exclude)
 
     def place(self, correct: T, distractors: Sequence[T]) -> tuple[list[T], str]:
         """Options with the correct one at the next balanced position, and its letter."""
