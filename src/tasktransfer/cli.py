@@ -16,6 +16,7 @@ _COMMAND_MODULES = (
     "tasktransfer.commands_core",
     "tasktransfer.data.cli",
     "tasktransfer.data.blink_cli",
+    "tasktransfer.analysis.cli",
 )
 
 

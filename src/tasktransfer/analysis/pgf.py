@@ -224,3 +224,25 @@ def to_matrix(summary: pl.DataFrame, tasks: Sequence[str], value: str = "pgf_mea
         if v is not None:
             values[si[s], ti[t]] = v
     return Matrix(values, tuple(sources), tuple(targets))
+
+
+def seed_values(per_seed: pl.DataFrame, settings: AnalysisSettings) -> dict[tuple[str, str], list[Fraction | float]]:
+    """Per-cell seed values of one model, exact when counts are present, in seed order.
+
+    Frames from :func:`compute_pgf` carry counts, so values are recomputed exactly
+    (ceiling cells skipped); released frames carry floats, snapped to 0 within the tolerance.
+    """
+    out: dict[tuple[str, str], list[Fraction | float]] = {}
+    if "base_n_correct" in per_seed.columns:
+        eps = Fraction(str(settings.eps))
+        cols = ("source", "target", "n_correct", "n_total", "base_n_correct", "base_n_total", "upper_bound")
+        for s, t, k, m, kb, mb, u in per_seed.select(cols).iter_rows():
+            v = pgf_exact(k, m, kb, mb, Fraction(str(u)), eps)
+            out.setdefault((s, t), [])
+            if v is not None:
+                out[(s, t)].append(v)
+    else:
+        tol = settings.zero_tolerance
+        for s, t, v in per_seed.select("source", "target", "pgf").iter_rows():
+            out.setdefault((s, t), []).append(0.0 if abs(v) <= tol else v)
+    return out

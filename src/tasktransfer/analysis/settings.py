@@ -105,6 +105,7 @@ class AnalysisSettings:
     eps: float = 1e-8
     ceiling: Literal["flag", "error"] = "flag"
     include_diagonal: bool = False
+    logistic_n: Literal["all", "used"] = "all"
     zero_tolerance: float = 1e-12
     leave_one_seed_out: bool = True
     categories: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=dict)
@@ -113,7 +114,8 @@ class AnalysisSettings:
     model_sizes: Mapping[str, float] = field(default_factory=dict)
     lora_module: str = "o_proj"
     lora_layer: int | str = -1
-    graph_threshold: float = 0.05
+    graph_threshold: float = 0.1
+    figures: bool = True
 
     def upper(self, task: str) -> float:
         """U_j for ``task``: the per-task value if configured, else the default."""
@@ -143,6 +145,8 @@ class AnalysisSettings:
             raise ValueError(f"analysis settings: `ceiling` is {raw['ceiling']!r}; expected one of: {', '.join(_CEILING)}")
         if not 0 < float(raw["eps"]) < 1e-3:
             raise ValueError(f"analysis settings: `eps` must be in (0, 1e-3), got {raw['eps']!r}")
+        if raw["logistic_n"] not in ("all", "used"):
+            raise ValueError(f"analysis settings: `logistic_n` is {raw['logistic_n']!r}; expected one of: all, used")
         knife = raw["knife_edge"]
         if not float(knife["tolerance"]) >= 0:
             raise ValueError(f"analysis settings: `knife_edge.tolerance` must be >= 0, got {knife['tolerance']!r}")
@@ -152,10 +156,12 @@ class AnalysisSettings:
             categories[str(scheme)] = {}
             for group, members in groups.items():
                 for task in members:
-                    if task not in tasks:
+                    # Tasks of the study or of BLINK: a run on a subset of tasks keeps the
+                    # paper's categories; members missing from a matrix are simply not used.
+                    if task not in tasks and task not in BLINK_TASKS:
                         raise ValueError(
                             f"analysis settings: `categories.{scheme}.{group}` names unknown task {task!r}; "
-                            f"expected one of: {', '.join(tasks)}"
+                            f"expected one of: {', '.join(dict.fromkeys((*tasks, *BLINK_TASKS)))}"
                         )
                     if task in seen:
                         raise ValueError(
@@ -172,6 +178,7 @@ class AnalysisSettings:
             eps=float(raw["eps"]),
             ceiling=raw["ceiling"],
             include_diagonal=bool(raw["include_diagonal"]),
+            logistic_n=raw["logistic_n"],
             zero_tolerance=float(knife["tolerance"]),
             leave_one_seed_out=bool(knife["leave_one_seed_out"]),
             categories=categories,
@@ -181,4 +188,5 @@ class AnalysisSettings:
             lora_module=str(lora["module"]),
             lora_layer=lora["layer"],
             graph_threshold=float(raw["graph_threshold"]),
+            figures=bool(raw["figures"]),
         )
