@@ -28,8 +28,12 @@ class SlurmCluster:
     slurm_conf: Path
 
     def env(self, **extra: str) -> dict[str, str]:
-        """The current environment plus ``SLURM_CONF`` (and ``extra``) for subprocesses."""
-        return {**os.environ, "SLURM_CONF": str(self.slurm_conf), **extra}
+        """The current environment pointed at this cluster (plus ``extra``).
+
+        ``bin/`` goes first on PATH for its ``srun`` shim (see cluster.sh).
+        """
+        path = f"{self.directory / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}"
+        return {**os.environ, "SLURM_CONF": str(self.slurm_conf), "PATH": path, **extra}
 
     def run(self, *cmd: str, **kwargs) -> subprocess.CompletedProcess[str]:
         """Run a Slurm client command against this cluster; raise when it fails."""

@@ -1,0 +1,25 @@
+"""Provenance of a run: the manifest saved with the results and shown in the report."""
+
+from .checksums import ChecksumCache, checksum_files, config_hash, sha256_file
+from .environment import hardware, package_versions
+from .git import git_state
+from .jobs import JobSpec, job_records, read_benchmark, slurm_job_ids, summarize
+from .manifest import build_manifest, render_html, seeds_of
+
+__all__ = [
+    "ChecksumCache",
+    "JobSpec",
+    "build_manifest",
+    "checksum_files",
+    "config_hash",
+    "git_state",
+    "hardware",
+    "job_records",
+    "package_versions",
+    "read_benchmark",
+    "render_html",
+    "seeds_of",
+    "sha256_file",
+    "slurm_job_ids",
+    "summarize",
+]

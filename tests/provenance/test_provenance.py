@@ -1,0 +1,138 @@
+"""Run manifest pieces: checksums, git state, benchmark and Slurm log parsing, rendering."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+
+import pytest
+
+from tasktransfer.provenance import (
+    ChecksumCache,
+    JobSpec,
+    build_manifest,
+    checksum_files,
+    config_hash,
+    git_state,
+    job_records,
+    read_benchmark,
+    render_html,
+    slurm_job_ids,
+    summarize,
+)
+
+BENCH_HEADER = "s\th:m:s\tmax_rss\tmax_vms\tmax_uss\tmax_pss\tio_in\tio_out\tmean_load\tcpu_time\n"
+
+
+def _bench(path, seconds):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(BENCH_HEADER + f"{seconds}\t0:00:{int(seconds):02d}\t100.1\t200\t90\t95\t0\t1\t50\t3.2\n")
+    return path
+
+
+def _slurm_log(logdir, rule, wc_dir, job_id, wildcards: str | None):
+    path = logdir / f"rule_{rule}" / wc_dir / f"{job_id}.log"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lines = ["Building DAG of jobs...", "", "[Mon Nov 23 10:45:57 2026]", f"rule {rule}:",
+             "    output: x", "    jobid: 0"]
+    if wildcards:
+        lines.append(f"    wildcards: {wildcards}")
+    lines += ["    resources: mem_mb=1000, gpu=1", "Shell command: None"]
+    path.write_text("\n".join(lines) + "\n")
+
+
+def test_config_hash_ignores_key_order_but_not_values():
+    a = {"seeds": [0, 1], "tasks": {"Counting": {"lr": 1e-4}}}
+    b = {"tasks": {"Counting": {"lr": 1e-4}}, "seeds": [0, 1]}
+    assert config_hash(a) == config_hash(b)
+    assert config_hash(a) != config_hash({**a, "seeds": [0, 2]})
+
+
+def test_checksum_cache_reuses_until_size_or_mtime_change(tmp_path):
+    f = tmp_path / "raw" / "a.bin"
+    f.parent.mkdir()
+    f.write_bytes(b"abc")
+    cache_file = tmp_path / "cache.json"
+    cache = ChecksumCache(cache_file)
+    first = cache.sha256(f)
+    cache.save()
+    st = f.stat()
+    f.write_bytes(b"xyz")  # same size; restore the mtime: the cache must answer
+    os.utime(f, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert ChecksumCache(cache_file).sha256(f) == first
+    os.utime(f, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))
+    assert ChecksumCache(cache_file).sha256(f) != first
+
+
+def test_checksum_files_walks_directories_relative_and_skips_hidden(tmp_path):
+    (tmp_path / "d" / "sub").mkdir(parents=True)
+    (tmp_path / "d" / "sub" / "x.parquet").write_bytes(b"1")
+    (tmp_path / "d" / ".x.parquet.tmp").write_bytes(b"partial")
+    out = checksum_files([tmp_path / "d"], relative_to=tmp_path)
+    assert list(out) == ["d/sub/x.parquet"]
+    assert out["d/sub/x.parquet"]["bytes"] == 1
+
+
+def test_git_state_clean_dirty_and_outside(tmp_path):
+    assert git_state(tmp_path)["commit"] is None
+    run = lambda *a: subprocess.run(["git", "-C", str(tmp_path), *a], check=True, capture_output=True)
+    run("init", "-q")
+    run("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "--allow-empty", "-m", "x")
+    (tmp_path / "f.py").write_text("1")
+    run("add", "f.py")
+    run("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "f")
+    clean = git_state(tmp_path)
+    assert len(clean["commit"]) == 40 and clean["dirty"] is False
+    (tmp_path / "f.py").write_text("2")
+    assert git_state(tmp_path)["dirty_files"] == ["f.py"]
+
+
+def test_read_benchmark_and_bad_file(tmp_path):
+    assert read_benchmark(_bench(tmp_path / "b.tsv", 12.5))["s"] == 12.5
+    bad = tmp_path / "bad.tsv"
+    bad.write_text("not\ta benchmark\n")
+    with pytest.raises(ValueError, match="bad.tsv: not a Snakemake benchmark file"):
+        read_benchmark(bad)
+
+
+def test_slurm_ids_match_jobs_by_logged_wildcards(tmp_path):
+    logs = tmp_path / "logs"
+    # Underscores in task names make the directory name ambiguous; the header is not.
+    _slurm_log(logs, "train_lora", "tiny_Visual_Similarity_0", 7, "model=tiny, task=Visual_Similarity, seed=0")
+    _slurm_log(logs, "train_lora", "tiny_Visual_Similarity_0", 12, "model=tiny, task=Visual_Similarity, seed=0")
+    _slurm_log(logs, "collect_accuracies", "", 20, None)
+    ids = slurm_job_ids(logs)
+    key = ("train_lora", (("model", "tiny"), ("seed", "0"), ("task", "Visual_Similarity")))
+    assert ids[key] == ["7", "12"]
+    assert ids[("collect_accuracies", ())] == ["20"]
+
+    jobs = [
+        {"rule": "train_lora", "wildcards": {"model": "tiny", "task": "Visual_Similarity", "seed": 0},
+         "benchmark": str(_bench(tmp_path / "b" / "t.tsv", 1800)), "gpus": 2},
+        {"rule": "train_lora", "wildcards": {"model": "tiny", "task": "Counting", "seed": 0},
+         "benchmark": str(tmp_path / "missing.tsv"), "gpus": 2},
+        JobSpec("collect_accuracies", (), str(_bench(tmp_path / "b" / "c.tsv", 36))),
+    ]
+    records = job_records(jobs, logs)
+    assert [r["gpu_hours"] for r in records] == [1.0, None, 0.0]
+    assert records[0]["slurm_job_ids"] == ["7", "12"] and records[1]["slurm_job_ids"] == []
+    assert summarize(records) == [
+        {"rule": "collect_accuracies", "jobs": 1, "timed": 1, "hours": 0.01, "gpu_hours": 0.0},
+        {"rule": "train_lora", "jobs": 2, "timed": 1, "hours": 0.5, "gpu_hours": 1.0},
+    ]
+
+
+def test_manifest_is_json_and_renders(tmp_path):
+    split = tmp_path / "results" / "data" / "train" / "Counting.parquet"
+    split.parent.mkdir(parents=True)
+    split.write_bytes(b"PAR1")
+    config = {"seeds": [0, 1], "data": {"seed": 3}, "models": {"tiny": {"path": "tiny", "tiny_seed": 5}},
+              "note": "<script>"}
+    m = build_manifest(config, repo_root=tmp_path, splits=[tmp_path / "results" / "data"])
+    assert json.loads(json.dumps(m))["seeds"] == {"training": [0, 1], "data": 3, "models": {"tiny": 5}}
+    assert list(m["splits"]) == ["results/data/train/Counting.parquet"]
+    assert m["packages"]["snakemake"] is not None
+    page = render_html(m)
+    assert "results/data/train/Counting.parquet" in page
+    assert "<script>" not in page and "&lt;script&gt;" in page
