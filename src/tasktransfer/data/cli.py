@@ -49,6 +49,13 @@ def _cmd_merge(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_render(args: argparse.Namespace) -> int:
+    from .render import render_split_example
+
+    print(render_split_example(args.split_file, args.out, args.index))
+    return 0
+
+
 def _cmd_list(args: argparse.Namespace) -> int:
     from .fixtures import fixture_spec, fixture_tasks
     from .registry import builder_tasks, get_builder
@@ -93,6 +100,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     m.add_argument("--out", required=True)
     m.add_argument("shards", nargs="+")
     m.set_defaults(func=_cmd_merge)
+
+    r = sub.add_parser("render", help="draw one question of a split as a PNG (images + text) to check markers")
+    r.add_argument("split_file")
+    r.add_argument("--out", required=True)
+    r.add_argument("--index", type=int, default=0)
+    r.set_defaults(func=_cmd_render)
 
     ls = sub.add_parser("list", help="tasks with a builder, their source and fixture directory")
     ls.set_defaults(func=_cmd_list)
