@@ -28,6 +28,8 @@ Example (the keys and their defaults)::
         alpha_in: 0.25
         alpha_d: 0.5
         strategies: [vitw, ew, tla]
+        lr: null               # multi-task runs: default the smallest task lr
+        epochs: null           # multi-task runs: default the largest task `epochs` (1 if none)
         seed: 0
         train_seeds: null
         n_bootstrap: 2000
@@ -96,6 +98,8 @@ class BalanceSettings:
     alpha_in: float = 0.25
     alpha_d: float = 0.5
     strategies: tuple[str, ...] = ("vitw", "ew", "tla")
+    lr: float | None = None
+    epochs: float | None = None
     seed: int = 0
     train_seeds: tuple[int, ...] | None = None
     n_bootstrap: int = 2000
@@ -151,6 +155,14 @@ def _fraction(section: str, key: str, value: Any, low_open: float, high: float) 
     return float(value)
 
 
+def _positive(section: str, key: str, value: Any) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+        raise ValueError(f"config key `{section}.{key}`: expected a number > 0 or null, got {value!r}")
+    return float(value)
+
+
 def _selection(cfg: dict[str, Any], models: Sequence[str], tasks: Sequence[str], seeds: Sequence[int]) -> SelectionSettings:
     s = "extensions.selection"
     d = SelectionSettings()
@@ -199,6 +211,8 @@ def _balance(cfg: dict[str, Any], models: Sequence[str], tasks: Sequence[str], s
         alpha_in=float(cfg.get("alpha_in", d.alpha_in)),
         alpha_d=float(cfg.get("alpha_d", d.alpha_d)),
         strategies=strategies,
+        lr=_positive(s, "lr", cfg.get("lr")),
+        epochs=_positive(s, "epochs", cfg.get("epochs")),
         seed=_int(s, "seed", cfg.get("seed", d.seed), 0),
         train_seeds=_seeds(s, cfg.get("train_seeds")) or tuple(int(x) for x in seeds),
         n_bootstrap=_int(s, "n_bootstrap", cfg.get("n_bootstrap", d.n_bootstrap), 100),

@@ -9,7 +9,11 @@ Fields
 name              unique run name, used in result paths (``{target}__{strategy}[_{draw}]``)
 study             ``selection`` or ``balance``
 target            the task the run is meant to help (``null`` for multi-task balancing)
-strategy          ``pgf_topk``, ``random``, ``uniform``, ``direct``, ``vitw``, ``ew``, ``tla``
+strategy          selection: ``pgf_topk``, ``random``, ``uniform``, ``direct``;
+                  balancing: ``vitw``, ``ew``, ``tla``; VisATB preparation runs:
+                  ``mini`` (a mini subset of one task), ``plus_mini`` (all of one
+                  task plus mini subsets of the others), ``all_mini`` (mini subsets
+                  of every task)
 draw              index of a random draw, else ``null``
 seed              seed for sampling examples from each task's training split
 tasks             training tasks, in the order they were chosen
@@ -35,7 +39,11 @@ from ..atomic import write_json
 
 __all__ = ["MixtureSpec", "read_spec", "write_spec", "STRATEGIES"]
 
-STRATEGIES = ("pgf_topk", "random", "uniform", "direct", "vitw", "ew", "tla")
+STRATEGIES = (
+    "pgf_topk", "random", "uniform", "direct",  # data selection
+    "vitw", "ew", "tla",  # balanced multi-task runs
+    "mini", "plus_mini", "all_mini",  # VisATB preparation runs (mini_i, i+mini, mini)
+)
 Aggregation = Literal["token", "task"]
 
 
