@@ -17,6 +17,7 @@ _COMMAND_MODULES = (
     "tasktransfer.data.cli",
     "tasktransfer.data.blink_cli",
     "tasktransfer.analysis.cli",
+    "tasktransfer.planning.cli",
 )
 
 
