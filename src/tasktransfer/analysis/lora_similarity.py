@@ -36,6 +36,18 @@ def _scale(config: dict, module_path: str) -> float:
     return alpha / math.sqrt(r) if config.get("use_rslora") else alpha / r
 
 
+def _tensor(weights: Path, key: str) -> np.ndarray:
+    """One tensor as float64; bfloat16 (which numpy lacks) goes through torch, imported only then."""
+    from safetensors import safe_open
+
+    try:
+        with safe_open(str(weights), framework="numpy") as fh:
+            return fh.get_tensor(key).astype(np.float64)
+    except (TypeError, ValueError):
+        with safe_open(str(weights), framework="pt") as fh:
+            return fh.get_tensor(key).double().numpy()
+
+
 def load_deltas(adapter_dir: str | os.PathLike[str], module: str = "o_proj") -> dict[int, np.ndarray]:
     """``{layer index: delta W}`` for every decoder layer's ``module`` in one adapter directory."""
     from safetensors import safe_open
@@ -49,20 +61,22 @@ def load_deltas(adapter_dir: str | os.PathLike[str], module: str = "o_proj") -> 
     pattern = re.compile(rf"^(?P<path>.*\blayers\.(?P<layer>\d+)\..*\b{re.escape(module)})\.lora_(?P<ab>[AB])(\.[^.]+)?\.weight$")
     found: dict[int, dict[str, np.ndarray]] = {}
     paths: dict[int, str] = {}
-    with safe_open(str(weights), framework="pt") as fh:
-        for key in fh.keys():
-            m = pattern.match(key)
-            if m and not m.group("path").split(".layers.")[0].endswith(("visual", "vision_tower")):
-                layer = int(m.group("layer"))
-                found.setdefault(layer, {})[m.group("ab")] = fh.get_tensor(key).float().numpy()
-                paths[layer] = m.group("path")
+    with safe_open(str(weights), framework="numpy") as fh:
+        keys = [k for k in fh.keys() if pattern.match(k)]
+    for key in keys:
+        m = pattern.match(key)
+        if m.group("path").split(".layers.")[0].endswith(("visual", "vision_tower")):
+            continue
+        layer = int(m.group("layer"))
+        found.setdefault(layer, {})[m.group("ab")] = _tensor(weights, key)
+        paths[layer] = m.group("path")
     if not found:
         raise ValueError(f"{weights}: no LoRA weights for module {module!r} in any decoder layer")
     out = {}
     for layer, ab in sorted(found.items()):
         if set(ab) != {"A", "B"}:
             raise ValueError(f"{weights}: layer {layer} module {module!r} has lora_{''.join(ab)} but not both A and B")
-        out[layer] = (ab["B"].astype(np.float64) @ ab["A"].astype(np.float64)) * _scale(config, paths[layer])
+        out[layer] = (ab["B"] @ ab["A"]) * _scale(config, paths[layer])
     return out
 
 
@@ -89,6 +103,8 @@ def lora_similarity(
     else:
         try:
             chosen = [layers[int(layer)]] if int(layer) < 0 else [int(layer)]
+            if chosen[0] not in layers:
+                raise IndexError(layer)
         except (IndexError, ValueError):
             raise ValueError(f"lora similarity: layer {layer!r} not found; layers present: {layers[0]}..{layers[-1]}") from None
     for t, seeds in deltas.items():

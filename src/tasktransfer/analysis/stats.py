@@ -63,28 +63,26 @@ def adjust(p_values: np.ndarray, method: str) -> np.ndarray:
     return st.false_discovery_control(p_values, method=method)
 
 
-def _paired_arrays(preds: pl.DataFrame, source: str, target: str, seeds: list[str]) -> tuple[np.ndarray, np.ndarray]:
+def _paired_arrays(ft: pl.DataFrame, base: pl.DataFrame, seeds: list[str]) -> tuple[np.ndarray, np.ndarray]:
     """(base, ft) correctness arrays of shape (n_seeds, n_questions), aligned on question_id.
 
-    Questions missing from any evaluation of the cell are dropped (pairing needs both).
+    ``ft`` holds one cell's fine-tuned rows, ``base`` the target's base rows (seed '' or
+    per seed). Questions missing from any evaluation of the cell are dropped (pairing
+    needs both sides).
     """
-    ft = preds.filter((pl.col("source") == source) & (pl.col("target") == target))
-    base = preds.filter((pl.col("source") == BASE) & (pl.col("target") == target))
+    wide_ft = ft.pivot(on="seed", index="question_id", values="correct").rename({s: f"f{s}" for s in seeds})
     per_seed_base = set(base["seed"].to_list()) != {""}
-    frames_ft, frames_base = [], []
-    for seed in seeds:
-        f = ft.filter(pl.col("seed") == seed).select("question_id", pl.col("correct").alias(f"f{seed}"))
-        b = base.filter(pl.col("seed") == (seed if per_seed_base else "")).select(
-            "question_id", pl.col("correct").alias(f"b{seed}")
-        )
-        frames_ft.append(f)
-        frames_base.append(b)
-    joined = frames_ft[0]
-    for f in frames_ft[1:] + frames_base:
-        joined = joined.join(f, on="question_id", how="inner")
-    joined = joined.sort("question_id")
-    ft_arr = np.stack([joined[f"f{s}"].to_numpy() for s in seeds]).astype(np.int8)
-    base_arr = np.stack([joined[f"b{s}"].to_numpy() for s in seeds]).astype(np.int8)
+    if per_seed_base:
+        wide_base = base.pivot(on="seed", index="question_id", values="correct")
+        missing = [s for s in seeds if s not in wide_base.columns]
+        if missing:
+            raise ValueError(f"predictions: no base predictions for seed(s) {missing}")
+        wide_base = wide_base.select("question_id", *[pl.col(s).alias(f"b{s}") for s in seeds])
+    else:
+        wide_base = base.select("question_id", *[pl.col("correct").alias(f"b{s}") for s in seeds])
+    joined = wide_ft.join(wide_base, on="question_id", how="inner").drop_nulls().sort("question_id")
+    ft_arr = joined.select([f"f{s}" for s in seeds]).to_numpy().T.astype(np.int8)
+    base_arr = joined.select([f"b{s}" for s in seeds]).to_numpy().T.astype(np.int8)
     return base_arr, ft_arr
 
 
@@ -115,15 +113,20 @@ def cell_tests(preds: pl.DataFrame, model: str, settings: AnalysisSettings) -> p
     if p.height == 0:
         raise ValueError(f"predictions: no rows for model {model!r}")
     rng = np.random.default_rng(sig.seed)
-    cells = p.filter(pl.col("source") != BASE).select("source", "target").unique(maintain_order=True)
+    groups = p.partition_by(["source", "target"], as_dict=True)
+    cells = sorted(
+        (k for k in groups if k[0] != BASE),
+        key=lambda k: (settings.tasks.index(k[0]) if k[0] in settings.tasks else len(settings.tasks),
+                       settings.tasks.index(k[1]) if k[1] in settings.tasks else len(settings.tasks), k),
+    )
     rows = []
-    for source, target in cells.iter_rows():
-        seeds = sorted(
-            p.filter((pl.col("source") == source) & (pl.col("target") == target))["seed"].unique().to_list()
-        )
-        if p.filter((pl.col("source") == BASE) & (pl.col("target") == target)).height == 0:
+    for source, target in cells:
+        ft = groups[(source, target)]
+        base = groups.get((BASE, target))
+        if base is None:
             raise ValueError(f"predictions: no base predictions for model={model!r} target={target!r}")
-        base_arr, ft_arr = _paired_arrays(p, source, target, seeds)
+        seeds = sorted(ft["seed"].unique().to_list())
+        base_arr, ft_arr = _paired_arrays(ft, base, seeds)
         n_q = base_arr.shape[1]
         if n_q == 0:
             raise ValueError(f"predictions: no question of model={model!r} target={target!r} is shared by all seeds and base")

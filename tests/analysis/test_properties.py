@@ -1,0 +1,112 @@
+"""Hypothesis properties: PGF bounds, permutation equivariance, zero rows, sign flips."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import numpy as np
+import polars as pl
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tasktransfer.analysis.categories import category_transfer
+from tasktransfer.analysis.cliques import all_cliques
+from tasktransfer.analysis.knife_edge import knife_edge_report
+from tasktransfer.analysis.pgf import Matrix, pgf_exact
+from tasktransfer.analysis.transfer import malleability, transferability
+
+EPS = Fraction(1, 10**8)
+
+
+@given(st.integers(1, 500).flatmap(lambda m: st.tuples(st.just(m), st.integers(0, m), st.integers(0, m - 1))))
+def test_pgf_bounds(case):
+    m, k_ft, k_base = case
+    value = pgf_exact(k_ft, m, k_base, m, Fraction(1), EPS)
+    assert value is not None
+    assert value <= 1
+    assert value >= -(m - 1)
+
+
+@st.composite
+def matrices(draw, min_n: int = 2, max_n: int = 7):
+    """Square matrices over tasks t0..t{n-1} with values from a small grid (many exact zeros and ties)."""
+    n = draw(st.integers(min_n, max_n))
+    grid = st.sampled_from([-2.0, -0.5, -0.1, 0.0, 0.0, 0.1, 0.3, 1.0])
+    values = np.array(draw(st.lists(grid, min_size=n * n, max_size=n * n)), dtype=float).reshape(n, n)
+    tasks = tuple(f"t{i}" for i in range(n))
+    return Matrix(values, tasks, tasks)
+
+
+def _permute(m: Matrix, perm: list[int]) -> Matrix:
+    return Matrix(m.values[np.ix_(perm, perm)], tuple(m.sources[i] for i in perm), tuple(m.targets[i] for i in perm))
+
+
+def _by_task(df: pl.DataFrame, key: str = "task") -> dict:
+    return {r[key]: r for r in df.iter_rows(named=True)}
+
+
+@settings(max_examples=60, deadline=None)
+@given(matrices(), st.randoms(use_true_random=False))
+def test_permuting_tasks_permutes_every_output(m, rnd):
+    perm = list(range(len(m.sources)))
+    rnd.shuffle(perm)
+    p = _permute(m, perm)
+    for fn in (transferability, malleability):
+        a, b = _by_task(fn(m)), _by_task(fn(p))
+        assert a.keys() == b.keys()
+        for k in a:
+            assert a[k]["n_pos"] == b[k]["n_pos"] and a[k]["n_neg"] == b[k]["n_neg"]
+            assert np.isclose(a[k]["delta_pos"], b[k]["delta_pos"], rtol=1e-12, atol=0)
+            assert np.isclose(a[k]["delta_neg"], b[k]["delta_neg"], rtol=1e-12, atol=0)
+    assert all_cliques(m) == all_cliques(p)
+    half = len(m.sources) // 2
+    cats = {"s": {"A": list(m.sources[:half]), "B": list(m.sources[half:])}}
+    ca, cb = category_transfer(m, cats), category_transfer(p, cats)
+    assert ca.drop("delta_pos", "delta_neg").equals(cb.drop("delta_pos", "delta_neg"))
+    assert np.allclose(ca["delta_pos"].fill_null(0).to_numpy(), cb["delta_pos"].fill_null(0).to_numpy(), rtol=1e-12, atol=0)
+    assert np.allclose(ca["delta_neg"].fill_null(0).to_numpy(), cb["delta_neg"].fill_null(0).to_numpy(), rtol=1e-12, atol=0)
+    seeds = {(s, t): [m.values[i, j], m.values[i, j] * 2, -m.values[i, j]] for i, s in enumerate(m.sources)
+             for j, t in enumerate(m.targets)}
+    ka = knife_edge_report(seeds, m).sort("source", "target")
+    kb = knife_edge_report(seeds, p).sort("source", "target")
+    assert ka.equals(kb)
+
+
+@settings(max_examples=60, deadline=None)
+@given(matrices(), st.data())
+def test_zero_row_has_zero_transferability(m, data):
+    i = data.draw(st.integers(0, len(m.sources) - 1))
+    m.values[i, :] = 0.0
+    row = _by_task(transferability(m))[m.sources[i]]
+    assert (row["delta_pos"], row["delta_neg"], row["n_pos"], row["n_neg"]) == (0.0, 0.0, 0, 0)
+    col = _by_task(malleability(Matrix(m.values.T.copy(), m.targets, m.sources)))[m.sources[i]]
+    assert (col["delta_pos"], col["delta_neg"]) == (0.0, 0.0)
+
+
+@settings(max_examples=60, deadline=None)
+@given(matrices())
+def test_sign_flip_swaps_cliques(m):
+    flipped = Matrix(-m.values, m.sources, m.targets)
+    a, b = all_cliques(m), all_cliques(flipped)
+    assert a["positive"] == b["negative"] and a["negative"] == b["positive"]
+    ta, tb = _by_task(transferability(m)), _by_task(transferability(flipped))
+    for k in ta:
+        assert ta[k]["delta_pos"] == -tb[k]["delta_neg"] and ta[k]["n_pos"] == tb[k]["n_neg"]
+
+
+@settings(max_examples=40, deadline=None)
+@given(matrices())
+def test_cliques_are_cliques_and_maximal(m):
+    cliques = all_cliques(m)
+    index = {t: i for i, t in enumerate(m.sources)}
+    for sign, members in cliques.items():
+        s = 1 if sign == "positive" else -1
+        for c in members:
+            assert len(c) >= 2
+            for a in c:
+                for b in c:
+                    if a != b:
+                        assert s * m.values[index[a], index[b]] > 0
+            outside = [t for t in m.sources if t not in c]
+            for t in outside:  # no task can extend it
+                assert not all(s * m.values[index[t], index[a]] > 0 and s * m.values[index[a], index[t]] > 0 for a in c)
