@@ -32,6 +32,9 @@ from .leakage import is_excluded, load_exclude_ids
 from .registry import Item, get_builder, make_params, params_dict
 
 DEFAULT_MAX_SKIP_RATIO = 0.1
+#: The skip ratio is judged only once this many records were tried: on a handful of
+#: records (a tiny ``--limit`` or shard) one bad file says nothing about the dataset.
+MIN_TRIED_FOR_RATIO = 20
 
 
 @dataclass(frozen=True)
@@ -91,7 +94,8 @@ def build_split(task: str, raw_root: str | os.PathLike[str], out: str | os.PathL
     """Build shard ``shard`` of ``task``'s ``split`` from ``raw_root`` into ``out``; return its card.
 
     Raises :class:`SkipRatioExceeded` (nothing written) when bad records exceed
-    ``max_skip_ratio`` of the records tried, and :class:`DataError` when nothing is left.
+    ``max_skip_ratio`` of the records tried (judged from :data:`MIN_TRIED_FOR_RATIO`
+    records on), and :class:`DataError` when nothing is left.
     """
     builder = get_builder(task)
     if split not in builder.splits:
@@ -162,7 +166,8 @@ def build_split(task: str, raw_root: str | os.PathLike[str], out: str | os.PathL
                 card.examples += 1
             bar.update(card, done)
         bar.update(card, len(mine), final=True)
-        if card.skip_ratio > max_skip_ratio:
+        tried = card.items_seen + card.n_skipped_unseen
+        if tried >= MIN_TRIED_FOR_RATIO and card.skip_ratio > max_skip_ratio:
             raise SkipRatioExceeded(
                 f"{label}: {card.n_skipped} bad records of {card.items_seen + card.n_skipped_unseen} tried"
                 f" ({card.skip_ratio:.1%}) exceeds the allowed skip ratio {max_skip_ratio:.1%};"
@@ -213,5 +218,5 @@ def merge_splits(shards: Iterable[str | os.PathLike[str]], out: str | os.PathLik
     return card
 
 
-__all__ = ["Shard", "build_split", "merge_splits", "load_exclude_ids", "is_excluded", "DEFAULT_MAX_SKIP_RATIO",
+__all__ = ["Shard", "build_split", "merge_splits", "load_exclude_ids", "is_excluded", "DEFAULT_MAX_SKIP_RATIO", "MIN_TRIED_FOR_RATIO",
            "derive_seed"]
