@@ -106,7 +106,7 @@ def test_prep_specs_and_train_params():
     assert mini_count(100, 1 / 32) == 4
     direct = {"lr": 1e-3, "epochs": None, "max_steps": 500, "max_examples": 100000}
     assert mixture_train_params(direct, 100000, 3125)["max_steps"] == 16
-    assert mixture_train_params({**direct, "max_steps": None, "epochs": 5}, 10, 10)["max_examples"] is None
+    assert mixture_train_params({**direct, "max_steps": None, "epochs": 5}, 10, 30)["max_examples"] == 30
     multi = multitask_train_params({"a": {"lr": 1e-3, "epochs": 5, "max_steps": None}, "b": {"lr": 1e-4, "epochs": None, "max_steps": 500}}, settings)
     assert (multi["lr"], multi["epochs"], multi["max_steps"]) == (1e-4, 5.0, None)
 

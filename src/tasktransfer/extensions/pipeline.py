@@ -70,12 +70,12 @@ def mini_count(n: int, fraction: float) -> int:
 def mixture_train_params(direct: Mapping[str, Any], n_direct: int, budget: int) -> dict[str, Any]:
     """Training settings of a mixture run derived from a task's direct-run settings.
 
-    The spec fixes the examples, so ``max_examples`` is dropped; a step-limited schedule is
-    scaled by ``budget / n_direct`` so the run makes as many passes over its data as the
-    direct run (epoch-based schedules need no change).
+    ``max_examples`` becomes the mixture's budget (the trainer's mixture reads it so); a
+    step-limited schedule is scaled by ``budget / n_direct`` so the run makes as many
+    passes over its data as the direct run (epoch-based schedules need no change).
     """
     params = dict(direct)
-    params["max_examples"] = None
+    params["max_examples"] = int(budget)
     if params.get("max_steps"):
         params["max_steps"] = max(1, math.ceil(params["max_steps"] * budget / n_direct))
     return params
@@ -96,7 +96,6 @@ def multitask_train_params(per_task: Mapping[str, Mapping[str, Any]], settings: 
         lr=settings.lr if settings.lr is not None else min(lrs),
         epochs=settings.epochs if settings.epochs is not None else (max(epochs) if epochs else 1.0),
         max_steps=None,
-        max_examples=None,
     )
     return first
 
@@ -104,21 +103,24 @@ def multitask_train_params(per_task: Mapping[str, Mapping[str, Any]], settings: 
 def prep_specs(tasks: Sequence[str], counts: Mapping[str, int], settings: BalanceSettings) -> list[MixtureSpec]:
     """The VisATB preparation runs the chosen form needs (mini subsets are seeded draws)."""
     mini = {t: mini_count(counts[t], settings.mini_fraction) for t in tasks}
-    detail = {"mini_fraction": settings.mini_fraction}
+    def detail(t: str | None) -> dict[str, Any]:
+        # direct_examples: what the task's own run trains on (scales step-limited schedules)
+        return {"mini_fraction": settings.mini_fraction, **({"direct_examples": counts[t]} if t else {})}
+
     if settings.form == "simple":
         return [
             MixtureSpec(name=f"mini__{t}", study="balance", strategy="mini", target=t, seed=settings.seed,
-                        tasks=(t,), examples={t: mini[t]}, details=detail)
+                        tasks=(t,), examples={t: mini[t]}, details=detail(t))
             for t in tasks
         ]
     specs = [
         MixtureSpec(name=f"plus_mini__{t}", study="balance", strategy="plus_mini", target=t, seed=settings.seed,
                     tasks=(t, *[o for o in tasks if o != t]),
-                    examples={o: (counts[o] if o == t else mini[o]) for o in tasks}, details=detail)
+                    examples={o: (counts[o] if o == t else mini[o]) for o in tasks}, details=detail(t))
         for t in tasks
     ]
     specs.append(MixtureSpec(name="all_mini", study="balance", strategy="all_mini", seed=settings.seed,
-                             tasks=tuple(tasks), examples=mini, details=detail))
+                             tasks=tuple(tasks), examples=mini, details=detail(None)))
     return specs
 
 

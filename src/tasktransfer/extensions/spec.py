@@ -15,7 +15,8 @@ strategy          selection: ``pgf_topk``, ``random``, ``uniform``, ``direct``;
                   task plus mini subsets of the others), ``all_mini`` (mini subsets
                   of every task)
 draw              index of a random draw, else ``null``
-seed              seed for sampling examples from each task's training split
+seed              seed of the study's own draws (random mixtures, mini subsets); the
+                  trainer samples each task's examples with the run's training seed
 tasks             training tasks, in the order they were chosen
 examples          task -> number of training examples to draw
 loss_weights      task -> per-token loss weight (1.0 everywhere = plain token mean)

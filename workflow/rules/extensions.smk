@@ -1,0 +1,392 @@
+# Extension studies (docs/extensions.md), switched on by an `extensions:` config section.
+#
+# results/extensions/<model>/
+#   selection/specs/                 checkpoint: one mixture spec per (target, strategy) + ranking.csv
+#   selection/checkpoints/<run>/seed<s>/, selection/eval/<run>/seed<s>/
+#   selection/selection.csv|png|pdf  accuracy and PGF on each target per strategy (bootstrap CIs)
+#   balance/prep_specs/              VisATB preparation runs (mini subsets)
+#   balance/checkpoints/<run>/seed<s>/, balance/eval/<run>/seed<s>/
+#   balance/visatb/                  contributions, difficulties, weights, multi-task specs
+#   balance/balance.csv, balance_summary.csv, balance.png|pdf   VITW vs EW vs TLA vs single-task
+#
+# One mixture run:  snakemake results/extensions/tiny/selection/eval/J__pgf_topk/seed0/accuracy.csv
+
+from dataclasses import asdict
+
+from tasktransfer.config.resolve import train_params
+from tasktransfer.extensions.pipeline import multitask_train_params
+from tasktransfer.extensions.settings import ExtensionSettings
+
+EXT = (
+    ExtensionSettings.from_config(
+        config["extensions"], MODELS, TASK_NAMES, [int(s) for s in SEEDS]
+    )
+    if config.get("extensions") is not None
+    else None
+)
+
+
+wildcard_constraints:
+    study="selection|balance",
+    run=r"[A-Za-z0-9_.\-]+__[A-Za-z0-9_.\-]+|all_mini",
+
+
+def is_ext_activated(study):
+    """An extension study runs when the config has an `extensions:` section enabling it."""
+    return EXT is not None and getattr(EXT, study).enabled
+
+
+def _ext_caps():
+    return {t: config["tasks"][t].get("examples") for t in TASK_NAMES}
+
+
+def _ext_seeds(study):
+    return [str(s) for s in getattr(EXT, study).train_seeds]
+
+
+def get_ext_train_splits(wildcards=None):
+    return expand("results/data/train/{task}.parquet", task=TASK_NAMES)
+
+
+def get_ext_target_splits(wildcards):
+    return expand("results/data/train/{task}.parquet", task=EXT.selection.targets)
+
+
+def get_ext_pgf_matrix(wildcards):
+    return f"results/analysis/{wildcards.model}/pgf_matrix.csv"
+
+
+def get_ext_targets(wildcards=None):
+    return list(EXT.selection.targets)
+
+
+def get_ext_selection_params(wildcards=None):
+    return asdict(EXT.selection)
+
+
+def get_ext_balance_params(wildcards=None):
+    return asdict(EXT.balance)
+
+
+def get_ext_significance(wildcards):
+    if not EXT.selection.significant_only:
+        return None
+    return f"results/analysis/{wildcards.model}/significance.csv"
+
+
+def _run_task(run):
+    """The task whose training settings a run uses (None: the multi-task settings)."""
+    kind, _, rest = run.partition("__")
+    if run == "all_mini" or kind == "multitask":
+        return None
+    if kind in ("mini", "plus_mini"):
+        return rest
+    return kind  # selection runs: {target}__{strategy}
+
+
+def get_ext_spec_dir(wildcards):
+    if wildcards.study == "selection":
+        return f"results/extensions/{wildcards.model}/selection/specs"
+    if wildcards.run.startswith("multitask__"):
+        return f"results/extensions/{wildcards.model}/balance/visatb"
+    return f"results/extensions/{wildcards.model}/balance/prep_specs"
+
+
+def get_ext_spec_path(wildcards):
+    sub = "specs/" if wildcards.run.startswith("multitask__") else ""
+    return f"{get_ext_spec_dir(wildcards)}/{sub}{wildcards.run}.json"
+
+
+def get_ext_train_params(wildcards):
+    task = _run_task(wildcards.run)
+    if task is None:
+        per_task = {t: train_params(config, wildcards.model, t) for t in TASK_NAMES}
+        return multitask_train_params(per_task, EXT.balance)
+    return train_params(config, wildcards.model, task)
+
+
+def get_ext_eval_tasks(wildcards):
+    """Selection runs are scored on their target, mini runs on their task, others on all."""
+    kind, _, rest = wildcards.run.partition("__")
+    if wildcards.study == "selection":
+        return [kind]
+    if kind == "mini":
+        return [rest]
+    return EVAL_TASKS
+
+
+def get_ext_eval_splits(wildcards):
+    return expand("results/data/eval/{task}.parquet", task=get_ext_eval_tasks(wildcards))
+
+
+def _ext_eval_file(model, study, run, seed, name):
+    return f"results/extensions/{model}/{study}/eval/{run}/seed{seed}/{name}"
+
+
+def get_ext_selection_predictions(wildcards):
+    """Base, direct and every trained mixture's predictions (read after the checkpoint)."""
+    from tasktransfer.extensions.pipeline import read_specs
+
+    spec_dir = checkpoints.ext_select.get(model=wildcards.model).output[0]
+    runs = [s.name for s in read_specs(spec_dir) if s.tasks]
+    files = [f"results/eval/{wildcards.model}/base/predictions.parquet"]
+    files += expand(
+        "results/eval/{model}/{task}/seed{seed}/predictions.parquet",
+        model=wildcards.model,
+        task=EXT.selection.targets,
+        seed=SEEDS,
+    )
+    files += [
+        _ext_eval_file(wildcards.model, "selection", r, s, "predictions.parquet")
+        for r in runs
+        for s in _ext_seeds("selection")
+    ]
+    return files
+
+
+def _prep_runs():
+    if EXT.balance.form == "simple":
+        return [f"mini__{t}" for t in TASK_NAMES]
+    return [f"plus_mini__{t}" for t in TASK_NAMES] + ["all_mini"]
+
+
+def get_ext_visatb_accuracies(wildcards):
+    files = [f"results/eval/{wildcards.model}/base/accuracy.csv"]
+    files += expand(
+        "results/eval/{model}/{task}/seed{seed}/accuracy.csv",
+        model=wildcards.model,
+        task=TASK_NAMES,
+        seed=SEEDS,
+    )
+    files += [
+        _ext_eval_file(wildcards.model, "balance", r, s, "accuracy.csv")
+        for r in _prep_runs()
+        for s in _ext_seeds("balance")
+    ]
+    return files
+
+
+def get_ext_balance_predictions(wildcards):
+    files = expand(
+        "results/eval/{model}/{task}/seed{seed}/predictions.parquet",
+        model=wildcards.model,
+        task=TASK_NAMES,
+        seed=SEEDS,
+    )
+    files += [
+        _ext_eval_file(wildcards.model, "balance", f"multitask__{m}", s, "predictions.parquet")
+        for m in EXT.balance.strategies
+        for s in _ext_seeds("balance")
+    ]
+    return files
+
+
+def get_ext_upper(wildcards=None):
+    upper = (config.get("analysis") or {}).get("upper_bound", 1.0)
+    if isinstance(upper, dict):
+        default = upper.get("default", 1.0)
+        return {t: upper.get(t, default) for t in EVAL_TASKS}
+    return upper
+
+
+def get_extension_outputs():
+    """Final outputs of the activated extension studies (for rule all)."""
+    outs = []
+    if is_ext_activated("selection"):
+        m = EXT.selection.model
+        outs += expand(
+            "results/extensions/{model}/selection/selection.{ext}",
+            model=m,
+            ext=["csv", "png"],
+        )
+    if is_ext_activated("balance"):
+        m = EXT.balance.model
+        outs += expand(
+            "results/extensions/{model}/balance/{name}",
+            model=m,
+            name=["balance.csv", "balance_summary.csv", "balance.png"],
+        )
+    return outs
+
+
+checkpoint ext_select:
+    """PGF-guided, random and uniform mixtures for each target (data-dependent: a checkpoint)."""
+    input:
+        analysis="results/analysis",
+        splits=get_ext_target_splits,
+    output:
+        directory("results/extensions/{model}/selection/specs"),
+    params:
+        pgf=get_ext_pgf_matrix,
+        significance=get_ext_significance,
+        settings=get_ext_selection_params,
+        targets=get_ext_targets,
+        tasks=TASK_NAMES,
+        caps=_ext_caps(),
+    log:
+        "results/logs/ext_select/{model}.log",
+    benchmark:
+        "results/benchmarks/ext_select/{model}.tsv"
+    conda:
+        "../../envs/analysis.yaml"
+    script:
+        "../scripts/ext_select.py"
+
+
+rule ext_prep_specs:
+    """Mixture specs of the VisATB preparation runs (mini subsets of every task)."""
+    input:
+        splits=get_ext_train_splits,
+    output:
+        directory("results/extensions/{model}/balance/prep_specs"),
+    params:
+        settings=get_ext_balance_params,
+        tasks=TASK_NAMES,
+        caps=_ext_caps(),
+    log:
+        "results/logs/ext_prep_specs/{model}.log",
+    benchmark:
+        "results/benchmarks/ext_prep_specs/{model}.tsv"
+    conda:
+        "../../envs/analysis.yaml"
+    script:
+        "../scripts/ext_prep_specs.py"
+
+
+rule ext_train_mixture:
+    """One LoRA adapter on a mixture spec (selection, VisATB preparation or multi-task run)."""
+    input:
+        model=get_base_model_input,
+        spec_dir=get_ext_spec_dir,
+        splits=get_ext_train_splits,
+    output:
+        adapter="results/extensions/{model}/{study}/checkpoints/{run}/seed{seed}/adapter_model.safetensors",
+        adapter_config="results/extensions/{model}/{study}/checkpoints/{run}/seed{seed}/adapter_config.json",
+        metrics="results/extensions/{model}/{study}/checkpoints/{run}/seed{seed}/metrics.json",
+    params:
+        base_model=get_base_model,
+        spec=get_ext_spec_path,
+        settings=get_ext_train_params,
+        tasks=TASK_NAMES,
+    resources:
+        gpu=get_train_gpus,
+    log:
+        "results/logs/ext_train_mixture/{model}/{study}/{run}/seed{seed}.log",
+    benchmark:
+        "results/benchmarks/ext_train_mixture/{model}/{study}/{run}/seed{seed}.tsv"
+    conda:
+        "../../envs/train.yaml"
+    script:
+        "../scripts/ext_train_mixture.py"
+
+
+rule ext_eval_mixture:
+    """A mixture adapter on its target (selection), its task (mini) or every task."""
+    input:
+        model=get_base_model_input,
+        splits=get_ext_eval_splits,
+        adapter="results/extensions/{model}/{study}/checkpoints/{run}/seed{seed}/adapter_model.safetensors",
+        adapter_config="results/extensions/{model}/{study}/checkpoints/{run}/seed{seed}/adapter_config.json",
+    output:
+        predictions="results/extensions/{model}/{study}/eval/{run}/seed{seed}/predictions.parquet",
+        accuracy="results/extensions/{model}/{study}/eval/{run}/seed{seed}/accuracy.csv",
+    params:
+        base_model=get_base_model,
+        settings=get_eval_params,
+        tasks=get_ext_eval_tasks,
+    resources:
+        gpu=get_eval_gpus,
+    log:
+        "results/logs/ext_eval_mixture/{model}/{study}/{run}/seed{seed}.log",
+    benchmark:
+        "results/benchmarks/ext_eval_mixture/{model}/{study}/{run}/seed{seed}.tsv"
+    conda:
+        "../../envs/train.yaml"
+    script:
+        "../scripts/ext_evaluate.py"
+
+
+rule ext_visatb:
+    """Inter-task contributions, intra-task difficulties, VisATB weights, multi-task specs."""
+    input:
+        accuracy=get_ext_visatb_accuracies,
+        splits=get_ext_train_splits,
+    output:
+        directory("results/extensions/{model}/balance/visatb"),
+    params:
+        settings=get_ext_balance_params,
+        tasks=TASK_NAMES,
+        caps=_ext_caps(),
+    log:
+        "results/logs/ext_visatb/{model}.log",
+    benchmark:
+        "results/benchmarks/ext_visatb/{model}.tsv"
+    conda:
+        "../../envs/analysis.yaml"
+    script:
+        "../scripts/ext_visatb.py"
+
+
+rule ext_selection_report:
+    """Accuracy and PGF on each target: PGF top-k vs random vs all others vs direct FT."""
+    input:
+        specs="results/extensions/{model}/selection/specs",
+        predictions=get_ext_selection_predictions,
+    output:
+        table=report(
+            "results/extensions/{model}/selection/selection.csv",
+            caption="../report/ext_selection.rst",
+            category="Extensions",
+            subcategory="Data selection",
+        ),
+        figure=report(
+            "results/extensions/{model}/selection/selection.png",
+            caption="../report/ext_selection.rst",
+            category="Extensions",
+            subcategory="Data selection",
+        ),
+        pdf="results/extensions/{model}/selection/selection.pdf",
+    params:
+        settings=get_ext_selection_params,
+        upper=get_ext_upper,
+    log:
+        "results/logs/ext_selection_report/{model}.log",
+    benchmark:
+        "results/benchmarks/ext_selection_report/{model}.tsv"
+    conda:
+        "../../envs/analysis.yaml"
+    script:
+        "../scripts/ext_selection_report.py"
+
+
+rule ext_balance_report:
+    """Per-task accuracy and Delta I / Delta E of VITW, EW and TLA against single-task FT."""
+    input:
+        visatb="results/extensions/{model}/balance/visatb",
+        predictions=get_ext_balance_predictions,
+    output:
+        table=report(
+            "results/extensions/{model}/balance/balance.csv",
+            caption="../report/ext_balance.rst",
+            category="Extensions",
+            subcategory="Task balancing",
+        ),
+        summary="results/extensions/{model}/balance/balance_summary.csv",
+        figure=report(
+            "results/extensions/{model}/balance/balance.png",
+            caption="../report/ext_balance.rst",
+            category="Extensions",
+            subcategory="Task balancing",
+        ),
+        pdf="results/extensions/{model}/balance/balance.pdf",
+    params:
+        settings=get_ext_balance_params,
+        tasks=TASK_NAMES,
+    log:
+        "results/logs/ext_balance_report/{model}.log",
+    benchmark:
+        "results/benchmarks/ext_balance_report/{model}.tsv"
+    conda:
+        "../../envs/analysis.yaml"
+    script:
+        "../scripts/ext_balance_report.py"
