@@ -40,7 +40,11 @@ class SplitDataset:
 
 
 class SupervisedCollator:
-    """Chat-format each example; supervise only the answer letter and end-of-turn token."""
+    """Chat-format each example; supervise only the answer letter and end-of-turn token.
+
+    Items carrying ``loss_weight`` (mixtures) add a float ``loss_weights`` tensor, one
+    weight per example, which the trainer applies per token (VITW).
+    """
 
     def __init__(self, processor) -> None:
         self.processor = processor
@@ -61,4 +65,8 @@ class SupervisedCollator:
         for row, (length, n) in enumerate(zip(lengths, n_answer)):
             labels[row, length - n : length] = enc["input_ids"][row, length - n : length]
         enc["labels"] = labels
+        if any("loss_weight" in ex for ex in batch):
+            import torch
+
+            enc["loss_weights"] = torch.tensor([float(ex.get("loss_weight", 1.0)) for ex in batch])
         return dict(enc)

@@ -25,6 +25,7 @@ import os
 import re
 import shutil
 import signal
+import time
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -184,15 +185,34 @@ class PreemptionGuard:
 
 
 class ResumeCallback(TrainerCallback):
-    """Seal each Trainer checkpoint with a manifest, prune old ones, stop on a signal."""
+    """Checkpoint every ``every_steps`` steps or ``every_minutes`` minutes, and on a signal.
 
-    def __init__(self, guard: PreemptionGuard | None = None, keep: int = 2) -> None:
+    Each saved checkpoint is sealed with a manifest and old ones are pruned. Under data
+    parallelism the ranks agree (all-reduce) on whether to save or stop at each step, so
+    a signal that reaches the ranks at slightly different times cannot split them.
+    """
+
+    def __init__(
+        self, guard: PreemptionGuard | None = None, every_steps: int = 0, every_minutes: float = 0.0, keep: int = 2
+    ) -> None:
         self.guard = guard
+        self.every_steps = int(every_steps)
+        self.every_minutes = float(every_minutes)
         self.keep = keep
+        self._last_save = time.monotonic()
+
+    def on_train_begin(self, args, state, control, **kwargs):
+        self._last_save = time.monotonic()
+        return control
 
     def on_step_end(self, args, state, control, **kwargs):
-        if self.guard is not None and self.guard.signalled is not None:
+        stop = self.guard is not None and self.guard.signalled is not None
+        timed = self.every_minutes > 0 and time.monotonic() - self._last_save >= 60 * self.every_minutes
+        stop, timed = _agree(stop, timed, args)
+        periodic = self.every_steps > 0 and state.global_step % self.every_steps == 0
+        if stop or timed or periodic:
             control.should_save = True
+        if stop:
             control.should_training_stop = True
         return control
 
@@ -204,7 +224,20 @@ class ResumeCallback(TrainerCallback):
             prune(args.output_dir, keep=self.keep)
             log.info("sealed checkpoint %s", folder)
         _barrier()
+        self._last_save = time.monotonic()
         return control
+
+
+def _agree(stop: bool, timed: bool, args) -> tuple[bool, bool]:
+    """Logical OR of both flags over all ranks (no-op in a single process)."""
+    import torch
+    import torch.distributed as dist
+
+    if not (dist.is_available() and dist.is_initialized()):
+        return stop, timed
+    flags = torch.tensor([int(stop), int(timed)], device=args.device)
+    dist.all_reduce(flags, op=dist.ReduceOp.MAX)
+    return bool(flags[0]), bool(flags[1])
 
 
 def _barrier() -> None:

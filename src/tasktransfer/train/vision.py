@@ -28,24 +28,23 @@ def vision_tower(model) -> torch.nn.Module:
 def detach_vision_tower(model) -> torch.nn.Module:
     """Make ``visual`` run without autograd; refuse if any of its parameters is trainable.
 
-    Call it after ``gradient_checkpointing_enable`` / ``enable_input_require_grads`` (the
+    Idempotent; call it after ``gradient_checkpointing_enable`` / ``enable_input_require_grads`` (the
     Trainer enables checkpointing in its constructor), so their hooks are the ones removed.
     """
     visual = vision_tower(model)
     trainable = [n for n, p in visual.named_parameters() if p.requires_grad]
     if trainable:
         raise ValueError(f"vision tower has trainable parameters {trainable[:3]}; cannot detach it")
-    if getattr(visual, "_tasktransfer_detached", False):
-        return visual
-    forward = visual.forward
+    if not getattr(visual, "_tasktransfer_detached", False):
+        forward = visual.forward
 
-    @functools.wraps(forward)
-    def no_grad_forward(*args, **kwargs):
-        with torch.no_grad():
-            return forward(*args, **kwargs)
+        @functools.wraps(forward)
+        def no_grad_forward(*args, **kwargs):
+            with torch.no_grad():
+                return forward(*args, **kwargs)
 
-    visual.forward = no_grad_forward
-    visual._tasktransfer_detached = True
+        visual.forward = no_grad_forward
+        visual._tasktransfer_detached = True
     # checkpointing a block that runs without autograd only adds warnings
     for module in visual.modules():
         if getattr(module, "gradient_checkpointing", False):
