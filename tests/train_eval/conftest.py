@@ -26,3 +26,17 @@ def small_splits(tmp_path_factory):
             write_split(path, generate(blink_like(task), split, n, seed))
             out[task, split] = path
     return out
+
+
+@pytest.fixture(scope="session")
+def adapters(tiny_model, small_splits, tmp_path_factory):
+    """Two quickly trained adapters with different letter priors."""
+    from tasktransfer.train.trainer import TrainSettings, train_lora
+
+    root = tmp_path_factory.mktemp("adapters")
+    out = {}
+    for task in ("Counting", "Relative_Depth"):
+        settings = TrainSettings(lr=2e-2, max_steps=4, global_batch=4, per_device_batch=4, logging_steps=100)
+        train_lora(tiny_model, small_splits[task, "train"], root / task, settings, seed=0)
+        out[task] = root / task
+    return out

@@ -38,13 +38,11 @@ def encode_batch(processor, rows: Sequence[dict[str, Any]]):
     return processor(text=texts, images=images, padding=True, return_tensors="pt")
 
 
-def score_batch(model, processor, rows: Sequence[dict[str, Any]]) -> list[Scored]:
+def letters_from_logits(logits, processor, rows: Sequence[dict[str, Any]]) -> list[Scored]:
+    """Pick each row's best valid letter from next-token logits ``(B, V)`` (fp32 log-softmax)."""
     import torch
 
-    enc = encode_batch(processor, rows).to(model.device)
-    with torch.no_grad():
-        logits = model(**enc).logits[:, -1, :].float()
-    logp = torch.log_softmax(logits, dim=-1)
+    logp = torch.log_softmax(logits.float(), dim=-1)
     out = []
     for k, row in enumerate(rows):
         letters = LETTERS[: len(row["choices"])]
@@ -55,10 +53,28 @@ def score_batch(model, processor, rows: Sequence[dict[str, Any]]) -> list[Scored
     return out
 
 
+def next_token_logits(model, enc, **extra):
+    """Logits of the token after each (left-padded) prompt; only the last position is projected."""
+    import torch
+
+    with torch.no_grad():
+        return model(**enc, **extra, logits_to_keep=1).logits[:, -1, :]
+
+
+def score_batch(model, processor, rows: Sequence[dict[str, Any]]) -> list[Scored]:
+    enc = encode_batch(processor, rows).to(model.device)
+    return letters_from_logits(next_token_logits(model, enc), processor, rows)
+
+
+def length_order(rows: Sequence[dict[str, Any]]) -> list[int]:
+    """Row indices sorted by (number of images, question length): batches of similar length pad less."""
+    return sorted(range(len(rows)), key=lambda i: (len(rows[i]["images"]), len(rows[i]["question"]), i))
+
+
 def score_rows(model, processor, rows: Iterable[dict[str, Any]], batch_size: int = 8) -> list[Scored]:
     """Score rows in batches of ``batch_size``, grouped by length to limit padding."""
     rows = list(rows)
-    order = sorted(range(len(rows)), key=lambda i: (len(rows[i]["images"]), len(rows[i]["question"])))
+    order = length_order(rows)
     scored: dict[int, Scored] = {}
     for start in range(0, len(order), batch_size):
         idx = order[start : start + batch_size]

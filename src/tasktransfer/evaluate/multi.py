@@ -1,0 +1,176 @@
+"""Evaluate the base model and many adapters in one process, sharing all per-question work.
+
+The paper's grid evaluates 1 base + 13 adapters per (model, seed) on the same questions.
+Run separately, every evaluation re-imports torch, reloads the base weights, re-decodes
+and re-preprocesses every image and re-runs the vision tower. Here the base is loaded
+once, each adapter is attached with ``load_adapter`` and selected with ``set_adapter``
+(the base runs under ``disable_adapter``), and for every batch of questions the
+processor output and the vision features (``get_image_features``) are computed once and
+passed to each adapter's forward as ``mm_encoder_outputs``. That reuse is exact only
+because no LoRA touches the vision tower, which :func:`assert_no_visual_lora` enforces
+for every adapter loaded.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+import pyarrow as pa
+
+from ..splits import iter_split
+from .run import ACCURACY_SCHEMA, PREDICTION_SCHEMA, write_tables
+from .scoring import Scored, encode_batch, length_order, letters_from_logits, next_token_logits
+
+
+@dataclass(frozen=True)
+class Source:
+    """What to evaluate: the base model (``adapter=None``) or one trained adapter."""
+
+    source: str  # "base" or the training task
+    seed: str = ""
+    adapter: Path | None = None
+
+    @property
+    def name(self) -> str:
+        """peft adapter name (letters, digits, underscores)."""
+        return "base" if self.adapter is None else f"{self.source}_seed{self.seed}".replace("-", "_")
+
+
+def assert_no_visual_lora(model) -> None:
+    """Refuse adapters with LoRA layers in the vision tower (they would make cached features wrong)."""
+    bad = [n for n, _ in model.named_modules() if ".visual." in f".{n}." and "lora_" in n]
+    if bad:
+        raise AssertionError(f"an adapter has LoRA layers in the vision tower (e.g. {bad[0]}); "
+                             "vision features cannot be shared across adapters")
+
+
+def load_base_and_adapters(base_model: str | Path, sources: Sequence[Source], device: str, dtype: str):
+    """The base model with every adapter of ``sources`` attached (a PeftModel if any)."""
+    from ..model.loading import load_model, load_processor
+
+    processor = load_processor(base_model)
+    model = load_model(base_model, dtype=dtype, device=device)
+    adapters = [s for s in sources if s.adapter is not None]
+    if adapters:
+        from peft import PeftModel
+
+        first, *rest = adapters
+        model = PeftModel.from_pretrained(model, str(first.adapter), adapter_name=first.name)
+        for src in rest:
+            model.load_adapter(str(src.adapter), adapter_name=src.name)
+        model.eval()
+        assert_no_visual_lora(model)
+    return model, processor
+
+
+def _inner(model):
+    """The Qwen2_5_VLModel (owner of ``get_image_features``) inside a possibly peft-wrapped model."""
+    base = model.get_base_model() if hasattr(model, "get_base_model") else model
+    return base.model
+
+
+@contextlib.contextmanager
+def _active(model, src: Source):
+    if src.adapter is None:
+        if hasattr(model, "disable_adapter"):
+            with model.disable_adapter():
+                yield
+        else:
+            yield
+    else:
+        model.set_adapter(src.name)
+        yield
+
+
+def score_sources(
+    model, processor, rows: Sequence[dict[str, Any]], sources: Sequence[Source], batch_size: int = 8,
+    share_vision: bool = True,
+) -> dict[str, list[Scored]]:
+    """Letter predictions of every source on ``rows`` (in row order), batches sorted by length."""
+    import torch
+
+    out: dict[str, dict[int, Scored]] = {s.name: {} for s in sources}
+    order = length_order(rows)
+    for start in range(0, len(order), batch_size):
+        idx = order[start : start + batch_size]
+        batch = [rows[i] for i in idx]
+        enc = encode_batch(processor, batch).to(model.device)
+        features = None
+        if share_vision:
+            with torch.no_grad():
+                features = _inner(model).get_image_features(enc["pixel_values"], enc["image_grid_thw"], return_dict=True)
+            text_inputs = {k: v for k, v in enc.items() if k != "pixel_values"}
+        for src in sources:
+            with _active(model, src):
+                if share_vision:
+                    logits = next_token_logits(model, text_inputs, mm_encoder_outputs={"image": features})
+                else:
+                    logits = next_token_logits(model, enc)
+            for i, s in zip(idx, letters_from_logits(logits, processor, batch)):
+                out[src.name][i] = s
+    return {name: [d[i] for i in range(len(rows))] for name, d in out.items()}
+
+
+def evaluate_sources(
+    base_model: str | Path,
+    eval_splits: dict[str, str | Path],
+    sources: Sequence[Source],
+    model_name: str,
+    batch_size: int = 8,
+    dtype: str | None = None,
+    share_vision: bool = True,
+    log: Callable[[str], None] = print,
+) -> dict[str, tuple[pa.Table, pa.Table]]:
+    """Predictions and accuracy tables (the single-checkpoint schema) for every source."""
+    import torch
+
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+    dtype = dtype or ("bfloat16" if device == "cuda" else "float32")
+    t0 = time.time()
+    model, processor = load_base_and_adapters(base_model, sources, device, dtype)
+    log(f"[eval] loaded base + {sum(s.adapter is not None for s in sources)} adapters in {time.time() - t0:.1f}s")
+    records = {s.name: {k: [] for k in PREDICTION_SCHEMA.names} for s in sources}
+    accuracy = {s.name: [] for s in sources}
+    targets = sorted(eval_splits)
+    for n, target in enumerate(targets, 1):
+        start = time.time()
+        rows = list(iter_split(eval_splits[target]))
+        scored = score_sources(model, processor, rows, sources, batch_size, share_vision)
+        for src in sources:
+            rec = records[src.name]
+            for s in scored[src.name]:
+                for key, value in (("model", model_name), ("source", src.source), ("seed", src.seed),
+                                   ("target", target), ("question_id", s.question_id), ("prediction", s.prediction),
+                                   ("answer", s.answer), ("correct", s.correct)):
+                    rec[key].append(value)
+            accuracy[src.name].append({"model": model_name, "source": src.source, "seed": src.seed, "target": target,
+                                       "n_correct": sum(s.correct for s in scored[src.name]),
+                                       "n_total": len(rows)})
+        elapsed = time.time() - t0
+        log(f"[eval] target {n}/{len(targets)} {target}: {len(rows)} questions x {len(sources)} sources in "
+            f"{time.time() - start:.1f}s | elapsed {elapsed:.0f}s eta {elapsed / n * (len(targets) - n):.0f}s")
+    return {
+        s.name: (pa.Table.from_pydict(records[s.name], schema=PREDICTION_SCHEMA),
+                 pa.Table.from_pylist(accuracy[s.name], schema=ACCURACY_SCHEMA))
+        for s in sources
+    }
+
+
+def evaluate_many(
+    base_model: str | Path,
+    eval_splits: dict[str, str | Path],
+    jobs: Sequence[tuple[Source, str | Path, str | Path]],
+    model_name: str,
+    batch_size: int = 8,
+    share_vision: bool = True,
+    log: Callable[[str], None] = print,
+) -> None:
+    """Evaluate ``(source, predictions_out, accuracy_out)`` jobs in one process; write each atomically."""
+    tables = evaluate_sources(base_model, eval_splits, [j[0] for j in jobs], model_name, batch_size,
+                              share_vision=share_vision, log=log)
+    for src, pred_out, acc_out in jobs:
+        write_tables(*tables[src.name], pred_out, acc_out)
