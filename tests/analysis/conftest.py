@@ -5,7 +5,12 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+import json
+from types import SimpleNamespace
+
+import numpy as np
 import pytest
+from safetensors.numpy import save_file
 
 HEADER = ("model", "source", "seed", "target", "n_correct", "n_total")
 
@@ -36,3 +41,35 @@ def acc_rows() -> list[tuple]:
 def write_rows():
     """Write rows (with a header, default the accuracy columns) to a CSV and return its path."""
     return _write_rows
+
+
+PREFIX = "base_model.model.model.language_model.layers"
+
+
+def write_adapter(path: Path, layers: dict[int, tuple[np.ndarray, np.ndarray]], r: int = 2, alpha: int = 4, **extra) -> Path:
+    """A peft-style adapter dir: o_proj lora_A (r x in) / lora_B (out x r) per layer, plus decoys
+    (q_proj, and a vision-tower o_proj that must be ignored)."""
+    path.mkdir(parents=True, exist_ok=True)
+    tensors = {}
+    for layer, (a, b) in layers.items():
+        tensors[f"{PREFIX}.{layer}.self_attn.o_proj.lora_A.weight"] = a.astype(np.float32)
+        tensors[f"{PREFIX}.{layer}.self_attn.o_proj.lora_B.weight"] = b.astype(np.float32)
+        tensors[f"{PREFIX}.{layer}.self_attn.q_proj.lora_A.weight"] = np.ones((r, a.shape[1]), np.float32)
+        tensors[f"{PREFIX}.{layer}.self_attn.q_proj.lora_B.weight"] = np.ones((a.shape[1], r), np.float32)
+        tensors[f"base_model.model.model.visual.layers.{layer + 50}.o_proj.lora_A.weight"] = np.ones((r, 3), np.float32)
+        tensors[f"base_model.model.model.visual.layers.{layer + 50}.o_proj.lora_B.weight"] = np.ones((3, r), np.float32)
+    save_file(tensors, str(path / "adapter_model.safetensors"))
+    (path / "adapter_config.json").write_text(json.dumps({"r": r, "lora_alpha": alpha, **extra}))
+    return path
+
+
+def ab(seed: int, r: int = 2, d: int = 4) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    # multiples of 1/4: exact in bfloat16 too
+    return (rng.integers(-4, 5, size=(r, d)) / 4.0, rng.integers(-4, 5, size=(d, r)) / 4.0)
+
+
+@pytest.fixture
+def lora_kit() -> SimpleNamespace:
+    """Helpers to write synthetic peft adapters: ``write(path, {layer: (A, B)})``, ``ab(seed)``, ``prefix``."""
+    return SimpleNamespace(write=write_adapter, ab=ab, prefix=PREFIX)

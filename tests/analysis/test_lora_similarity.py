@@ -3,48 +3,23 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
-from safetensors.numpy import save_file
 
 from tasktransfer.analysis.lora_similarity import load_deltas, lora_similarity
 
-PREFIX = "base_model.model.model.language_model.layers"
 
-
-def write_adapter(path: Path, layers: dict[int, tuple[np.ndarray, np.ndarray]], r: int = 2, alpha: int = 4, **extra) -> Path:
-    """A peft-style adapter dir: o_proj lora_A (r x in) / lora_B (out x r) per layer, plus decoys
-    (q_proj, and a vision-tower o_proj that must be ignored)."""
-    path.mkdir(parents=True, exist_ok=True)
-    tensors = {}
-    for layer, (a, b) in layers.items():
-        tensors[f"{PREFIX}.{layer}.self_attn.o_proj.lora_A.weight"] = a.astype(np.float32)
-        tensors[f"{PREFIX}.{layer}.self_attn.o_proj.lora_B.weight"] = b.astype(np.float32)
-        tensors[f"{PREFIX}.{layer}.self_attn.q_proj.lora_A.weight"] = np.ones((r, a.shape[1]), np.float32)
-        tensors[f"{PREFIX}.{layer}.self_attn.q_proj.lora_B.weight"] = np.ones((a.shape[1], r), np.float32)
-        tensors[f"base_model.model.model.visual.layers.{layer + 50}.o_proj.lora_A.weight"] = np.ones((r, 3), np.float32)
-        tensors[f"base_model.model.model.visual.layers.{layer + 50}.o_proj.lora_B.weight"] = np.ones((3, r), np.float32)
-    save_file(tensors, str(path / "adapter_model.safetensors"))
-    (path / "adapter_config.json").write_text(json.dumps({"r": r, "lora_alpha": alpha, **extra}))
-    return path
-
-
-def ab(seed: int, r: int = 2, d: int = 4) -> tuple[np.ndarray, np.ndarray]:
-    rng = np.random.default_rng(seed)
-    # multiples of 1/4: exact in bfloat16 too
-    return (rng.integers(-4, 5, size=(r, d)) / 4.0, rng.integers(-4, 5, size=(d, r)) / 4.0)
-
-
-def test_delta_is_b_at_a_times_alpha_over_r(tmp_path):
+def test_delta_is_b_at_a_times_alpha_over_r(lora_kit, tmp_path):
+    write_adapter, ab, PREFIX = lora_kit.write, lora_kit.ab, lora_kit.prefix
     a, b = ab(0)
     d = load_deltas(write_adapter(tmp_path / "x", {0: (a, b), 1: ab(1)}))
     assert sorted(d) == [0, 1]
     np.testing.assert_allclose(d[0], b @ a * 2.0)
 
 
-def test_rank_pattern_and_rslora(tmp_path):
+def test_rank_pattern_and_rslora(lora_kit, tmp_path):
+    write_adapter, ab, PREFIX = lora_kit.write, lora_kit.ab, lora_kit.prefix
     a, b = ab(0)
     d = load_deltas(write_adapter(tmp_path / "x", {0: (a, b)}, r=2, alpha=4, rank_pattern={"o_proj": 4}))
     np.testing.assert_allclose(d[0], b @ a * 1.0)
@@ -52,7 +27,8 @@ def test_rank_pattern_and_rslora(tmp_path):
     np.testing.assert_allclose(d[0], b @ a * 2.0)
 
 
-def test_similarity_signs_and_seed_average(tmp_path):
+def test_similarity_signs_and_seed_average(lora_kit, tmp_path):
+    write_adapter, ab, PREFIX = lora_kit.write, lora_kit.ab, lora_kit.prefix
     a, b = ab(0)
     o1, o2 = ab(5), ab(6)
     adapters = {
@@ -72,7 +48,8 @@ def test_similarity_signs_and_seed_average(tmp_path):
     assert both[0, 2] == pytest.approx((first[0, 2] + sim[0, 2]) / 2)
 
 
-def test_errors(tmp_path):
+def test_errors(lora_kit, tmp_path):
+    write_adapter, ab, PREFIX = lora_kit.write, lora_kit.ab, lora_kit.prefix
     with pytest.raises(FileNotFoundError, match=r"adapter_model\.safetensors: no such file"):
         load_deltas(tmp_path)
     path = write_adapter(tmp_path / "x", {0: ab(0)})
@@ -82,7 +59,8 @@ def test_errors(tmp_path):
         lora_similarity({"Counting": [path]}, layer=7)
 
 
-def test_bfloat16_adapter_goes_through_torch(tmp_path):
+def test_bfloat16_adapter_goes_through_torch(lora_kit, tmp_path):
+    write_adapter, ab, PREFIX = lora_kit.write, lora_kit.ab, lora_kit.prefix
     import torch
     from safetensors.torch import save_file as save_torch
 

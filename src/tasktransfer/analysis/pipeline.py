@@ -197,7 +197,7 @@ def _write_lora(adapters: Mapping[str, Mapping[str, Sequence[PathLike]]], out: P
         io.write_csv(frame, out / io.check_model_name(model, "adapters") / "lora_similarity.csv")
         if not cfg.figures:
             continue
-        where = "all layers" if cfg.lora_layer == "all" else f"layer {cfg.lora_layer}"
+        where = {"all": "all layers (mean)", -1: "last layer"}.get(cfg.lora_layer, f"layer {cfg.lora_layer}")
         similarity_heatmap(
             sim, tasks, f"LoRA update cosine similarity, {model} ({cfg.lora_module}, {where})",
             out / "figures" / f"{model}_lora_similarity",

@@ -55,7 +55,7 @@ def transfer_graph(matrix: Matrix, threshold: float, title: str, path_stem: str 
         )
         _draw_nodes(ax, graph, pos)
         kind = "Positive" if sign > 0 else "Negative"
-        ax.set_title(f"{kind} transfer: {len(edges)} edges with {'' if sign > 0 else '-'}PGF >= {threshold:g}", color=colour)
+        ax.set_title(f"{kind} transfer: {len(edges)} edge{'s' if len(edges) != 1 else ''} with {'' if sign > 0 else '-'}PGF >= {threshold:g}", color=colour)
         ax.set_axis_off()
         ax.margins(0.12)
     fig.suptitle(f"{title} (arrow: fine-tuned source -> evaluated target; width ~ |PGF|, capped at 1)")

@@ -37,7 +37,8 @@ def save(fig: "plt.Figure", path_stem: str | os.PathLike[str]) -> list[Path]:
     stem = Path(path_stem)
     out = []
     for ext in ("png", "pdf"):
-        target = stem.with_suffix(f".{ext}")
+        # Append, never replace: model names contain dots (Qwen2.5-VL-7B).
+        target = stem.parent / f"{stem.name}.{ext}"
         with atomic_path(target, suffix=f".{ext}") as tmp:
             fig.savefig(tmp, format=ext, dpi=200, bbox_inches="tight", metadata=_METADATA[ext])
         out.append(target)
