@@ -56,6 +56,24 @@ def _cmd_render(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_download(args: argparse.Namespace) -> int:
+    from ..atomic import write_json
+    from .download import ensure_dataset
+    from .fixtures import fixture_spec, write_fixtures
+
+    dataset = args.dataset or fixture_spec(args.task).dataset_dir
+    if args.fixtures:
+        if not args.task:
+            raise ValueError("--fixtures needs --task (fixtures are registered per task)")
+        write_fixtures(args.raw_root, seed=args.seed, tasks=[args.task])
+        status = "fixtures"
+    else:
+        status = ensure_dataset(dataset, args.raw_root, keep_archives=args.keep_archives)
+    if args.ready:
+        write_json(args.ready, {"dataset": dataset, "raw_root": str(args.raw_root), "status": status})
+    return 0
+
+
 def _cmd_list(args: argparse.Namespace) -> int:
     from .fixtures import fixture_spec, fixture_tasks
     from .registry import builder_tasks, get_builder
@@ -106,6 +124,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     r.add_argument("--out", required=True)
     r.add_argument("--index", type=int, default=0)
     r.set_defaults(func=_cmd_render)
+
+    dl = sub.add_parser("download", help="download and unpack a raw dataset (skipped when already present)")
+    who = dl.add_mutually_exclusive_group(required=True)
+    who.add_argument("--task", help="the task whose source dataset to get")
+    who.add_argument("--dataset", help="the dataset folder name (e.g. SPair-71k)")
+    dl.add_argument("--raw-root", required=True)
+    dl.add_argument("--fixtures", action="store_true", help="write the small fixture dataset instead of downloading")
+    dl.add_argument("--seed", type=int, default=0, help="fixture seed")
+    dl.add_argument("--keep-archives", action="store_true")
+    dl.add_argument("--ready", default=None, help="write a small JSON marker here when done (for the workflow)")
+    dl.set_defaults(func=_cmd_download)
 
     ls = sub.add_parser("list", help="tasks with a builder, their source and fixture directory")
     ls.set_defaults(func=_cmd_list)
