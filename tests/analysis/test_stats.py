@@ -94,3 +94,17 @@ def test_synthetic_tables_agree(study):
     assert acc["n_total"].unique().to_list() == [60]
     again = make_study(["m"], TASKS, [0, 1], 60, seed=3, effects={"m": np.zeros((3, 3))})
     assert again[1].height == preds.height
+
+
+def test_bootstrap_statistic_matches_direct_pgf():
+    from tasktransfer.analysis.stats import _pgf_stat
+
+    rng = np.random.default_rng(0)
+    base = (rng.random((3, 50)) < 0.5).astype(float)
+    ft = (rng.random((3, 50)) < 0.6).astype(float)
+    stat = _pgf_stat(base, ft, 1.0, 0.0)
+    direct = np.mean((ft.mean(1) - base.mean(1)) / (1 - base.mean(1)))
+    assert stat(np.arange(50)) == pytest.approx(direct)
+    idx = rng.integers(0, 50, size=(7, 50))
+    expected = [np.mean((ft[:, r].mean(1) - base[:, r].mean(1)) / (1 - base[:, r].mean(1))) for r in idx]
+    assert stat(idx) == pytest.approx(expected)

@@ -86,17 +86,28 @@ def _paired_arrays(ft: pl.DataFrame, base: pl.DataFrame, seeds: list[str]) -> tu
     return base_arr, ft_arr
 
 
-def _pgf_stat(upper: float, eps: float):
-    def stat(*arrays: np.ndarray, axis: int = -1) -> np.ndarray:
-        half = len(arrays) // 2
-        out = []
-        for b, f in zip(arrays[:half], arrays[half:]):
-            acc_b = b.mean(axis=axis)
-            acc_f = f.mean(axis=axis)
-            gap = upper - acc_b
-            with np.errstate(divide="ignore", invalid="ignore"):
-                out.append(np.where(gap > 0, (acc_f - acc_b) / (gap + eps), np.nan))
-        return np.mean(out, axis=0)
+def _pgf_stat(base_arr: np.ndarray, ft_arr: np.ndarray, upper: float, eps: float):
+    """Seed-mean PGF of a resample given as question indices (shape (..., n_questions)).
+
+    Resampling indices keeps every seed and the base paired on the same questions and
+    lets scipy gather one array instead of one per seed.
+    """
+
+    n = base_arr.shape[1]
+
+    def stat(idx: np.ndarray, axis: int = -1) -> np.ndarray:
+        idx = np.asarray(idx, dtype=np.intp)
+        lead = idx.shape[:-1]
+        rows = idx.reshape(-1, n)
+        # How often each question is drawn, per resample: accuracies become one matmul.
+        flat = rows + n * np.arange(rows.shape[0])[:, None]
+        counts = np.bincount(flat.ravel(), minlength=rows.size).reshape(rows.shape).astype(np.float64)
+        acc_b = counts @ base_arr.T / n  # (resamples, n_seeds)
+        acc_f = counts @ ft_arr.T / n
+        gap = upper - acc_b
+        with np.errstate(divide="ignore", invalid="ignore"):
+            pgf = np.where(gap > 0, (acc_f - acc_b) / (gap + eps), np.nan)
+        return pgf.mean(axis=-1).reshape(lead)
 
     return stat
 
@@ -135,11 +146,11 @@ def cell_tests(preds: pl.DataFrame, model: str, settings: AnalysisSettings) -> p
         pval = mcnemar_p(ft_only, base_only)
         lo = hi = None
         if n_q >= 2:
-            data = tuple(base_arr) + tuple(ft_arr)
-            stat = _pgf_stat(settings.upper(target), settings.eps)
-            if np.isfinite(stat(*data)):
+            idx = np.arange(n_q)
+            stat = _pgf_stat(base_arr.astype(np.float64), ft_arr.astype(np.float64), settings.upper(target), settings.eps)
+            if np.isfinite(stat(idx)):
                 res = st.bootstrap(
-                    data, stat, n_resamples=sig.n_bootstrap, paired=True, vectorized=True,
+                    (idx,), stat, n_resamples=sig.n_bootstrap, vectorized=True,
                     confidence_level=sig.confidence, method="percentile", rng=rng,
                 )
                 lo, hi = float(res.confidence_interval.low), float(res.confidence_interval.high)
