@@ -8,8 +8,9 @@ Two kinds of id go into an example's ``source_ids``:
   built on COCO (TallyQA, VSR, the forensic set);
 * ``"sha256:<32 hex>"`` of the image bytes, the id the BLINK loader records, because
   BLINK's own files carry no source names. Builders compute it for every image they read
-  and filter the item (``Filtered("blink_image")``) when it is on the list given by the
-  builder parameter ``exclude_images`` (files of ids, comma-separated).
+  and filter the item (``Filtered("blink_image")``) when it is on the run's exclusion
+  list (``--exclude-ids``, the BLINK loader's id file). Art_Style also takes the list as
+  the parameter ``exclude_images`` to drop paintings from its pool before sampling.
 """
 
 from __future__ import annotations
@@ -18,8 +19,13 @@ import functools
 import re
 from pathlib import Path
 
+from typing import TYPE_CHECKING
+
 from ..errors import Filtered
 from ..sources.blink import image_source_id
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..context import BuildContext
 
 _COCO_FILE = re.compile(r"(?:COCO_(?:train|val|test)\d{4}_)?0*(\d+)\.(?:jpg|jpeg|png)$", re.IGNORECASE)
 
@@ -45,9 +51,9 @@ def load_image_ids(spec: str) -> frozenset[str]:
     return frozenset(ids)
 
 
-def content_ids(images: list[bytes], exclude_images: str) -> list[str]:
+def content_ids(images: list[bytes], ctx: "BuildContext") -> list[str]:
     """Content ids of ``images``; raise ``Filtered("blink_image")`` if one is excluded."""
     ids = [image_source_id(b) for b in images]
-    if exclude_images and not load_image_ids(exclude_images).isdisjoint(ids):
+    if ctx.is_excluded(ids):
         raise Filtered("blink_image")
     return ids

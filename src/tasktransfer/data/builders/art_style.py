@@ -8,7 +8,9 @@ counts), the paintings uniformly within their styles, the negative style uniform
 among the others; repeated triplets are redrawn. Triplets are drawn while listing, from
 ``sample_seed``, so each one's source ids are known before any pixel is read; the run's
 seed then orders them and places the positive at a balanced position (2nd or 3rd image).
-Paintings that are excluded for leakage are removed from the pool before sampling.
+Paintings listed in ``exclude_images`` (the BLINK loader's id files) leave the pool before
+sampling, so leakage costs no triplets; the run's ``--exclude-ids`` still drops any
+triplet that uses a listed image.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from ..errors import BadRecord, CorruptImage, MissingField
 from ..prompts import TEMPLATES
 from ..registry import Builder, Item, register_builder
 from ..sources.wikiart import Painting, read_wikiart
+from ..sources.blink import image_source_id
 from ._image_ids import content_ids, load_image_ids
 
 
@@ -35,7 +38,7 @@ class ArtStyleParams:
     n_triplets: int = field(default=100_000, metadata={"help": "triplets to draw (BLINK paper: 100k)"})
     style_weighting: str = field(default="uniform", metadata={"help": "reference style: uniform or proportional"})
     sample_seed: int = field(default=0, metadata={"help": "seed of the triplet draw"})
-    exclude_images: str = field(default="", metadata={"help": "comma-separated files of image content ids to drop"})
+    exclude_images: str = field(default="", metadata={"help": "id files (comma-separated) whose paintings leave the pool"})
 
     def __post_init__(self) -> None:
         if self.style_weighting not in ("uniform", "proportional"):
@@ -107,7 +110,7 @@ class ArtStyleBuilder(Builder):
                 except CorruptImage as exc:
                     yield CorruptImage(exc.detail, file=raw_root, record=rec.key)
                     continue
-                if not excluded.isdisjoint(content_ids([rec.data], "")):
+                if image_source_id(rec.data) in excluded:
                     continue  # a BLINK image: never enters the pool
                 pool.append(rec)
             else:
@@ -129,7 +132,7 @@ class ArtStyleBuilder(Builder):
     def examples(self, item: Item, ctx: BuildContext) -> Iterator[Example]:
         ref, pos, neg = item.data
         ref_b, pos_b, neg_b = (self._bytes(x, ctx) for x in (ref, pos, neg))
-        ids = content_ids([ref_b, pos_b, neg_b], ctx.params.exclude_images)
+        ids = content_ids([ref_b, pos_b, neg_b], ctx)
         pair, letter = ctx.place(pos_b, [neg_b])
         yield ctx.example("", [ref_b, *pair], list(TEMPLATES[self.task].choices), letter,
                           meta={"styles": [ref.style_name, pos.style_name, neg.style_name],

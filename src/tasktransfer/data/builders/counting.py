@@ -23,7 +23,6 @@ from ._image_ids import coco_id, content_ids
 @dataclass(frozen=True)
 class CountingParams:
     distractor_radius: int = field(default=3, metadata={"help": "wrong counts lie within this distance of the answer"})
-    exclude_images: str = field(default="", metadata={"help": "comma-separated files of image content ids to drop"})
 
     def __post_init__(self) -> None:
         if self.distractor_radius < 3:
@@ -64,7 +63,7 @@ class CountingBuilder(Builder):
         file = split_file(ctx.raw_root, ctx.split)
         record = f"question_id {rec.question_id}"
         data = ctx.passthrough(ctx.path(rec.image, file=file, record=record), record=record)
-        ids = content_ids([data], ctx.params.exclude_images)
+        ids = content_ids([data], ctx)
         wrong = counting_distractors(rec.answer, ctx.params.distractor_radius, ctx.rng("distractors"))
         choices, letter = ctx.place(str(rec.answer), [str(n) for n in wrong])
         yield ctx.example(

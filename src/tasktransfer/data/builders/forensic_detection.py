@@ -28,7 +28,6 @@ from ._image_ids import content_ids
 class ForensicParams:
     n_generated: int = field(default=3, metadata={"help": "generated images per question (BLINK: 3)"})
     generated_dir: str = field(default="generated", metadata={"help": "folder of generated images + manifest.jsonl"})
-    exclude_images: str = field(default="", metadata={"help": "comma-separated files of image content ids to drop"})
 
     def __post_init__(self) -> None:
         if self.n_generated != 3:
@@ -70,7 +69,7 @@ class ForensicDetectionBuilder(Builder):
         real = ctx.passthrough(ctx.path(img.file, record=record), record=record)
         fakes = [ctx.passthrough(ctx.path(f"{p.generated_dir}/{g.file}", file=manifest, record=f"line {g.line}"),
                                  record=f"line {g.line}") for g in chosen]
-        ids = content_ids([real, *fakes], p.exclude_images)
+        ids = content_ids([real, *fakes], ctx)
         images, letter = ctx.place(real, fakes)
         yield ctx.example("", images, list(TEMPLATES[self.task].choices), letter,
                           meta={"image": img.file, "generated": [g.file for g in chosen],

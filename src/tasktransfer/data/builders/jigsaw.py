@@ -38,7 +38,6 @@ class JigsawParams:
     partner_salt: int = field(default=0, metadata={"help": "changes which picture gives the wrong patch"})
     max_side: int = field(default=512, metadata={"help": "resize so the longer side is at most this (0: keep)"})
     image_dir: str = field(default="images", metadata={"help": "folder of the downloaded images, under the root"})
-    exclude_images: str = field(default="", metadata={"help": "comma-separated files of image content ids to drop"})
 
     def __post_init__(self) -> None:
         if not 0.1 <= self.corner_frac <= 0.75:
@@ -114,7 +113,7 @@ class JigsawBuilder(Builder):
             else:
                 x, y = 0, 0
             wrong = img.crop((x, y, x + pw, y + ph))
-        ids = content_ids(sources, p.exclude_images)
+        ids = content_ids(sources, ctx)
         holed = img.copy()
         holed.paste((0, 0, 0), corner)
         patches, letter = ctx.place(answer, [wrong])

@@ -31,7 +31,6 @@ class SpatialRelationParams:
     balance_labels: bool = field(default=True, metadata={"help": "drop majority-label records down to 50/50"})
     balance_salt: int = field(default=0, metadata={"help": "changes which majority-label records are kept"})
     extra_relations: tuple[str, ...] = field(default=(), metadata={"help": "relations to admit beyond VSR's 65"})
-    exclude_images: str = field(default="", metadata={"help": "comma-separated files of image content ids to drop"})
 
     def __post_init__(self) -> None:
         if self.split_kind not in ("random", "zeroshot"):
@@ -74,7 +73,7 @@ class SpatialRelationBuilder(Builder):
         if dropped:
             raise Filtered("label_balance")
         data = ctx.passthrough(path, record=record)
-        ids = content_ids([data], ctx.params.exclude_images)
+        ids = content_ids([data], ctx)
         letter = "A" if rec.label == 1 else "B"
         yield ctx.example("", [data], list(TEMPLATES[self.task].choices), letter, question=question,
                           meta={"caption": rec.caption, "relation": rec.relation, "label": rec.label},

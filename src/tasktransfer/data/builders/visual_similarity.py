@@ -25,7 +25,6 @@ from ._image_ids import content_ids
 @dataclass(frozen=True)
 class VisualSimilarityParams:
     min_votes: int = field(default=6, metadata={"help": "minimum number of human votes per triplet"})
-    exclude_images: str = field(default="", metadata={"help": "comma-separated files of image content ids to drop"})
 
 
 @register_builder
@@ -53,7 +52,7 @@ class VisualSimilarityBuilder(Builder):
         file, record = Path(ctx.raw_root) / "data.csv", f"id {rec.id}"
         ref, left, right = (ctx.passthrough(ctx.path(p, file=file, record=record), record=record)
                             for p in (rec.ref_path, rec.left_path, rec.right_path))
-        ids = content_ids([ref, left, right], ctx.params.exclude_images)
+        ids = content_ids([ref, left, right], ctx)
         closer, farther = (right, left) if rec.closer == "right" else (left, right)
         pair, letter = ctx.place(closer, [farther])
         yield ctx.example("", [ref, *pair], list(TEMPLATES[self.task].choices), letter,
