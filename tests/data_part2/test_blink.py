@@ -106,3 +106,23 @@ def test_preview_renders_a_question(blink_root, tmp_path):
         assert im.format == "PNG" and im.width > 3 * 220  # three images side by side
     with pytest.raises(IndexError, match="has no question 99"):
         render_example(tmp_path / "a.parquet", tmp_path / "b.png", index=99)
+
+
+def test_loader_reads_from_the_hub_by_id(blink_root, monkeypatch):
+    """A hub id goes through datasets.load_dataset(hub_id, task, split=...) (mocked: no network here)."""
+    calls = []
+    real_load_dataset = datasets.load_dataset
+
+    def fake_load_dataset(path, name=None, split=None, **kw):
+        calls.append((path, name, split))
+        files = str(blink_root / name / f"{split}-00000-of-00001.parquet")
+        return real_load_dataset("parquet", data_files=files, split="train")
+
+    monkeypatch.setattr(datasets, "load_dataset", fake_load_dataset)
+    hub = list(load_blink("BLINK-Benchmark/BLINK", "Visual_Similarity"))
+    monkeypatch.undo()
+    local = list(load_blink(str(blink_root), "Visual_Similarity"))
+    assert calls == [("BLINK-Benchmark/BLINK", "Visual_Similarity", "val")]
+    assert [e.to_row() for e in hub] == [e.to_row() for e in local]
+    with pytest.raises(FileNotFoundError, match="neither a directory nor a hub id"):
+        list(load_blink("no_such_dir", "Counting"))
