@@ -3,7 +3,7 @@
 from .checksums import ChecksumCache, checksum_files, config_hash, sha256_file
 from .environment import hardware, package_versions
 from .git import git_state
-from .jobs import JobSpec, job_records, read_benchmark, slurm_job_ids, summarize
+from .jobs import JobSpec, discover_benchmarks, job_records, read_benchmark, slurm_job_ids, summarize
 from .manifest import build_manifest, render_html, seeds_of
 
 __all__ = [
@@ -12,6 +12,7 @@ __all__ = [
     "build_manifest",
     "checksum_files",
     "config_hash",
+    "discover_benchmarks",
     "git_state",
     "hardware",
     "job_records",

@@ -79,6 +79,25 @@ def slurm_job_ids(logdir: str | Path) -> dict[tuple[str, tuple[tuple[str, str], 
     return found
 
 
+def discover_benchmarks(root: str | Path, known: Iterable[str] = ()) -> list[JobSpec]:
+    """Benchmark files under ``root`` (``<root>/<rule>/...tsv``) not among ``known``.
+
+    Catches jobs of rules the manifest rule does not enumerate (e.g. raw-data builders):
+    their rule is the first folder and the rest of the path stands for the wildcards.
+    """
+    root, known = Path(root), {str(Path(k)) for k in known}
+    found = []
+    for path in sorted(root.rglob("*.tsv")) if root.is_dir() else []:
+        rel = path.relative_to(root)
+        if str(path) in known:
+            continue
+        job = str(rel.with_suffix("")) if len(rel.parts) > 1 else ""
+        rule = rel.parts[0] if len(rel.parts) > 1 else rel.stem
+        wildcards = (("job", "/".join(Path(job).parts[1:])),) if len(rel.parts) > 1 else ()
+        found.append(JobSpec(rule=rule, wildcards=wildcards, benchmark=str(path)))
+    return found
+
+
 def job_records(
     jobs: Iterable[JobSpec | Mapping[str, Any]], slurm_logdir: str | Path | None = None
 ) -> list[dict[str, Any]]:

@@ -3,7 +3,7 @@
 One JSON document (saved next to the results and rendered into the Snakemake report):
 code (git commit, dirty state), configuration and its hash, package versions, hardware,
 every job's runtime, GPU-hours and Slurm job ids, checksums of the raw inputs and of
-every split, and the seeds.
+every split (and of the trained adapters), and the seeds.
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ def build_manifest(
     jobs: Iterable[JobSpec | Mapping[str, Any]] = (),
     splits: Iterable[str | Path] = (),
     raw_inputs: Iterable[str | Path] = (),
+    checkpoints: Iterable[str | Path] = (),
     slurm_logdir: str | Path | None = None,
     checksum_cache: str | Path | None = None,
     now: _dt.datetime | None = None,
@@ -61,6 +62,7 @@ def build_manifest(
         "slurm_job_ids": sorted({i for r in records for i in r["slurm_job_ids"]}, key=int),
         "splits": checksum_files(splits, relative_to=repo_root, cache=cache),
         "raw_inputs": checksum_files(raw_inputs, relative_to=repo_root, cache=cache),
+        "checkpoints": checksum_files(checkpoints, relative_to=repo_root, cache=cache),
     }
     cache.save()
     return manifest
@@ -96,7 +98,8 @@ def render_html(manifest: Mapping[str, Any]) -> str:
          " ".join(r["slurm_job_ids"]))
         for r in manifest["jobs"]
     ]
-    files = [(k, v["sha256"], v["bytes"]) for k, v in {**manifest["raw_inputs"], **manifest["splits"]}.items()]
+    checksummed = {**manifest["raw_inputs"], **manifest["splits"], **manifest["checkpoints"]}
+    files = [(k, v["sha256"], v["bytes"]) for k, v in checksummed.items()]
     sections = [
         "<h2>Run</h2>" + _table(["", ""], summary),
         "<h2>Cost by rule</h2>"
@@ -104,7 +107,7 @@ def render_html(manifest: Mapping[str, Any]) -> str:
                  [(r["rule"], r["jobs"], r["timed"], r["hours"], r["gpu_hours"]) for r in manifest["cost_by_rule"]]),
         "<h2>Packages</h2>" + _table(["package", "version"], manifest["packages"].items()),
         "<h2>Jobs</h2>" + _table(["rule", "wildcards", "GPUs", "seconds", "GPU-hours", "Slurm job ids"], jobs),
-        "<h2>Raw inputs and splits (sha256)</h2>" + _table(["file", "sha256", "bytes"], files),
+        "<h2>Raw inputs, splits and adapters (sha256)</h2>" + _table(["file", "sha256", "bytes"], files),
         "<h2>Configuration</h2><pre>" + html.escape(json.dumps(manifest["config"], indent=2, sort_keys=True)) + "</pre>",
     ]
     style = (

@@ -1,0 +1,93 @@
+"""A completed run of a tiny study in a temporary copy of the workflow.
+
+The run happens once per session; tests that change files work on their own copy of
+the finished directory (mtimes and Snakemake's metadata preserved), so they stay
+independent and never touch the repository's results/.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+CONFIG = Path(__file__).with_name("rerun.yaml")
+WORKFLOW_FILES = ("Snakefile", "workflow", "envs")
+# `all` plus the run manifest, in case `all` does not list the manifest.
+TARGETS = ("all", "results/provenance/manifest.json")
+_JOB = re.compile(r"^(?:local)?rule (\w+):$")
+_WILDCARDS = re.compile(r"^\s+wildcards: (.*)$")
+
+
+class Workdir:
+    """A workflow copy: write configs, dry-run, and read the planned jobs."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def config(self, **changes) -> dict:
+        return {**yaml.safe_load(CONFIG.read_text()), **changes}
+
+    def write_config(self, config: dict, name: str = "config.yaml") -> Path:
+        path = self.path / name
+        path.write_text(yaml.safe_dump(config, sort_keys=False))
+        return path
+
+    def snakemake(self, *args: str, config: dict | None = None, timeout: int = 900) -> str:
+        cfg = self.write_config(config or self.config())
+        env = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+        done = subprocess.run(
+            [sys.executable, "-m", "snakemake", "--configfile", str(cfg), "--cores", "2", *args, *TARGETS],
+            cwd=self.path, env=env, capture_output=True, text=True, timeout=timeout,
+        )
+        if done.returncode != 0:
+            raise AssertionError(f"snakemake {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
+        return done.stdout + done.stderr
+
+    def planned(self, config: dict | None = None) -> set[str]:
+        """The jobs a dry run would execute, as ``rule[key=value,...]`` (rule all left out)."""
+        jobs, rule = set(), None
+        for line in self.snakemake("--dry-run", config=config).splitlines():
+            if m := _JOB.match(line):
+                if rule:
+                    jobs.add(rule)
+                rule = m[1]
+            elif rule and (m := _WILDCARDS.match(line)):
+                pairs = sorted(p.strip() for p in m[1].split(","))
+                jobs.add(f"{rule}[{','.join(pairs)}]")
+                rule = None
+            elif rule and not line.strip():
+                jobs.add(rule)
+                rule = None
+        if rule:
+            jobs.add(rule)
+        jobs.discard("all")
+        return jobs
+
+
+@pytest.fixture(scope="session")
+def completed_run(tmp_path_factory) -> Workdir:
+    """The tiny study run to completion (about a minute on two cores)."""
+    path = tmp_path_factory.mktemp("rerun") / "wf"
+    path.mkdir()
+    for name in WORKFLOW_FILES:
+        src = ROOT / name
+        (shutil.copytree if src.is_dir() else shutil.copy2)(src, path / name)
+    work = Workdir(path)
+    work.snakemake()
+    return work
+
+
+@pytest.fixture
+def workdir(completed_run, tmp_path) -> Workdir:
+    """A private copy of the completed run for a test that changes files."""
+    dest = tmp_path / "wf"
+    shutil.copytree(completed_run.path, dest, symlinks=True)  # copy2: mtimes kept
+    return Workdir(dest)

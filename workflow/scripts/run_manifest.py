@@ -1,0 +1,24 @@
+"""Entry point of rule run_manifest (logic: tasktransfer.provenance)."""
+
+from tasktransfer.workflow_io import job_logging
+
+with job_logging(snakemake.log[0]):
+    from tasktransfer.atomic import write_json, write_text
+    from tasktransfer.provenance import build_manifest, discover_benchmarks, render_html
+
+    p = snakemake.params
+    known = [job["benchmark"] for job in p.jobs]
+    jobs = list(p.jobs) + discover_benchmarks(p.benchmark_root, known)
+    manifest = build_manifest(
+        dict(snakemake.config),
+        repo_root=p.repo_root,
+        jobs=jobs,
+        splits=snakemake.input.splits,
+        raw_inputs=p.raw_inputs,
+        checkpoints=snakemake.input.adapters,
+        slurm_logdir=p.slurm_logdir,
+        checksum_cache=p.checksum_cache,
+    )
+    write_json(snakemake.output.json, manifest)
+    write_text(snakemake.output.html, render_html(manifest))
+    print(f"manifest: {len(manifest['jobs'])} jobs, {len(manifest['slurm_job_ids'])} Slurm jobs")
