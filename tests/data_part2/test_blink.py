@@ -97,17 +97,6 @@ def test_cli_load_all(blink_root, tmp_path, capsys):
     assert (tmp_path / "ids" / "Counting.txt").read_text().startswith("sha256:")
 
 
-def test_preview_renders_a_question(blink_root, tmp_path):
-    from tasktransfer.data.preview import render_example
-
-    write_blink(str(blink_root), "Art_Style", tmp_path / "a.parquet")
-    out = render_example(tmp_path / "a.parquet", tmp_path / "a.png", index=2)
-    with Image.open(out) as im:
-        assert im.format == "PNG" and im.width > 3 * 220  # three images side by side
-    with pytest.raises(IndexError, match="has no question 99"):
-        render_example(tmp_path / "a.parquet", tmp_path / "b.png", index=99)
-
-
 def test_loader_reads_from_the_hub_by_id(blink_root, monkeypatch):
     """A hub id goes through datasets.load_dataset(hub_id, task, split=...) (mocked: no network here)."""
     calls = []

@@ -152,3 +152,49 @@ def ensure_dataset(dataset_dir: str, raw_root: str | Path, *, keep_archives: boo
         raise DataError(f"{dataset_dir}: archives unpacked but {list(src.present)} still missing under "
                         f"{root / dataset_dir}; the archive layout may have changed ({src.notes or 'see docs/data.md'})")
     return "downloaded"
+
+# --- Part 2 (image-level tasks): TallyQA, NIGHTS, TARA, WikiArt styles, VSR, COCO + generated.
+_COCO = "http://images.cocodataset.org/zips/"
+register_source(DatasetSource(
+    "tallyqa", ("train.json", "VG_100K", "train2014"),
+    (Archive("https://github.com/manoja328/tallyqa/raw/master/tallyqa.zip", "tallyqa"),
+     Archive("https://cs.stanford.edu/people/rak248/VG_100K_2/images.zip", "tallyqa"),
+     Archive("https://cs.stanford.edu/people/rak248/VG_100K_2/images2.zip", "tallyqa"),
+     Archive(_COCO + "train2014.zip", "tallyqa"), Archive(_COCO + "val2014.zip", "tallyqa")),
+    notes="TallyQA's `image` paths are relative to tallyqa/ (VG_100K/, VG_100K_2/, train2014/, val2014/); if the "
+          "question zip nests a folder, move train.json and test.json up into tallyqa/",
+))
+register_source(DatasetSource(
+    "nights", ("data.csv", "ref", "distort"),
+    (Archive("https://data.csail.mit.edu/nights/nights.zip"),),
+    notes="DreamSim's NIGHTS (github.com/ssundaram21/dreamsim, dataset/download_dataset.sh)",
+))
+register_source(DatasetSource(
+    "tara", ("input/train.jsonl", "images"),
+    manual="TARA (github.com/zeyofu/TARA) ships jsonl files, and its pictures are fetched from the NYT URLs they "
+           "list: copy input/{train,gold_dev,gold_test}.jsonl to <raw_root>/tara/input/, then run "
+           "`python workflow/scripts/download_tara_images.py <raw_root>/tara/input <raw_root>/tara/images` "
+           "(names follow TARA's rule; pictures that cannot be fetched are listed and left out).",
+))
+register_source(DatasetSource(
+    "wikiart", ("train",),
+    tuple(Archive(f"https://huggingface.co/datasets/keremberke/painting-style-classification/resolve/main/data/"
+                  f"{s}.zip", f"wikiart/{s}") for s in ("train", "valid", "test")),
+    notes="the zips hold one folder per style; the Art_Style reader also accepts the hub's Parquet conversion "
+          "(<split>-*.parquet anywhere under wikiart/)",
+))
+register_source(DatasetSource(
+    "vsr", ("data/splits/random/train.jsonl", "data/images"),
+    manual="VSR: clone github.com/cambridgeltl/visual-spatial-reasoning and copy its data/splits/ to "
+           "<raw_root>/vsr/data/splits/; put the COCO 2017 images it uses in <raw_root>/vsr/data/images/ (flat: "
+           "unzip train2017.zip and val2017.zip from images.cocodataset.org with -j, or the authors' "
+           "vsr_images.zip linked from data/README.md).",
+))
+register_source(DatasetSource(
+    "coco", ("annotations/captions_train2017.json", "train2017", "generated/manifest.jsonl"),
+    (Archive("http://images.cocodataset.org/annotations/annotations_trainval2017.zip", "coco"),
+     Archive(_COCO + "train2017.zip", "coco")),
+    notes="the generated half of Forensic_Detection has no download: render three images per COCO train2017 "
+          "image from its first caption (the paper: Stable Diffusion XL) into coco/generated/ and list each in "
+          "coco/generated/manifest.jsonl as {\"file\", \"image_id\", \"caption\", \"generator\"} (docs/data.md)",
+))
