@@ -26,6 +26,7 @@ Layout (``<model>`` = model name from the table, or NAME of ``--pgf-csv NAME=PAT
 from __future__ import annotations
 
 import dataclasses
+import logging
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -55,6 +56,7 @@ from tasktransfer.analysis.transfer import malleability, transferability
 from tasktransfer.atomic import atomic_dir, write_json
 
 PathLike = str | os.PathLike[str]
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -217,6 +219,8 @@ def _write_all(
         text = _write_across(results, tmp, cfg)
         if adapters:
             _write_lora(adapters, tmp, cfg)
+    log.info("personas (%s rule):\n%s", cfg.personas.rule, text)
+    log.info("analysis of %d model(s) written to %s", len(results), out_dir)
     return text
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 
@@ -12,6 +13,9 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 from tasktransfer.atomic import atomic_path  # noqa: E402
+
+# PDF font subsetting logs every table at INFO; keep job logs readable.
+logging.getLogger("fontTools").setLevel(logging.WARNING)
 
 # Fixed metadata: no creation dates, so the same figure gives the same bytes.
 _METADATA = {"png": {"Software": None}, "pdf": {"Creator": None, "Producer": None, "CreationDate": None}}
