@@ -100,6 +100,19 @@ def test_failed_run_leaves_previous_output(study_files, tmp_path, write_rows):
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out.")]
 
 
+def test_predictions_must_match_counts(study_files, tmp_path):
+    preds = pl.read_parquet(study_files / "predictions.parquet")
+    flipped = preds.with_columns(
+        pl.when((pl.col("question_id") == "Jigsaw-0003") & (pl.col("source") == "base") & (pl.col("model") == "toy-1B"))
+        .then(~pl.col("correct")).otherwise(pl.col("correct")).alias("correct")
+    )
+    flipped.write_parquet(tmp_path / "p.parquet")
+    with pytest.raises(ValueError, match=r"predictions do not match accuracies for 1 cell\(s\), first \(model='toy-1B', "
+                       r"source='base', seed='', target='Jigsaw'\): \d+/40 correct in predictions vs \d+/40 in accuracies"):
+        run(study_files / "accuracies.csv", tmp_path / "o", {**SETTINGS, "figures": False}, predictions=tmp_path / "p.parquet")
+    assert not (tmp_path / "o").exists()
+
+
 def test_cli_accuracies(study_files, tmp_path, capsys):
     settings = tmp_path / "s.yaml"
     settings.write_text("tasks: [Counting, Jigsaw, Art_Style, Relative_Depth]\nfigures: false\n")

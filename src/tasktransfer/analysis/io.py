@@ -203,3 +203,26 @@ def check_model_name(model: str, where: str) -> str:
     if not model or "/" in model or "\\" in model or model in (".", ".."):
         raise ValueError(f"{where}: model name {model!r} cannot be used as a directory name; use e.g. 'Qwen2.5-VL-3B'")
     return model
+
+
+def check_counts_match(acc: pl.DataFrame, preds: pl.DataFrame) -> None:
+    """Per-question predictions must add up to the accuracy table's counts, cell by cell.
+
+    A mismatch means the two files come from different runs; every test on the
+    predictions would then describe other numbers than the PGF. Cells present in only
+    one of the tables are allowed (e.g. predictions for a subset of models).
+    """
+    key = ["model", "source", "seed", "target"]
+    counted = preds.group_by(key).agg(
+        pl.col("correct").sum().cast(pl.Int64).alias("p_correct"), pl.len().cast(pl.Int64).alias("p_total")
+    )
+    joined = acc.join(counted, on=key, how="inner").filter(
+        (pl.col("p_correct") != pl.col("n_correct")) | (pl.col("p_total") != pl.col("n_total"))
+    )
+    if joined.height:
+        r = joined.sort(key).row(0, named=True)
+        cell = ", ".join(f"{k}={r[k]!r}" for k in key)
+        raise ValueError(
+            f"predictions do not match accuracies for {joined.height} cell(s), first ({cell}): "
+            f"{r['p_correct']}/{r['p_total']} correct in predictions vs {r['n_correct']}/{r['n_total']} in accuracies"
+        )

@@ -53,6 +53,7 @@ from tasktransfer.analysis.pgf import Matrix, compute_pgf, seed_values, summaris
 from tasktransfer.analysis.settings import AnalysisSettings
 from tasktransfer.analysis.stats import cell_tests, seed_tests, significance_mask
 from tasktransfer.analysis.transfer import malleability, transferability
+from tasktransfer.analysis.trends import trends
 from tasktransfer.atomic import atomic_dir, write_json
 
 PathLike = str | os.PathLike[str]
@@ -150,8 +151,6 @@ def _write_across(results: list[ModelAnalysis], out: Path, cfg: AnalysisSettings
             for r in results
         }
         io.write_csv(assign_personas(sig_tables, cfg.personas, names), out / "personas_significant.csv")
-    from tasktransfer.analysis.trends import trends
-
     trend = trends({r.name: r.transfer for r in results}, {r.name: r.malleability for r in results}, cfg.model_sizes)
     io.write_csv(trend, out / "trends.csv")
     cats = [
@@ -256,6 +255,8 @@ def run(
     cfg = AnalysisSettings.from_mapping(settings)
     acc = io.read_accuracies(accuracies, cfg.tasks)
     preds = io.read_predictions(predictions, cfg.tasks) if predictions is not None else None
+    if preds is not None:
+        io.check_counts_match(acc, preds)
     per_seed, summary = compute_pgf(acc, cfg)
     results = [
         analyse_model(
