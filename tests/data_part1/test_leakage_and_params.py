@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import random
+from io import BytesIO
 
 import pyarrow.parquet as pq
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from PIL import Image
 
 from tasktransfer.data.build import Shard, build_split
 from tasktransfer.data.builders.object_localization import iou, jitter_box
@@ -87,3 +89,30 @@ def test_jitter_box_iou_in_range_and_inside_image(x, y, w, h, seed):
     if out is not None:
         assert 0.2 <= iou(out, box) <= 0.5
         assert 0 <= out[0] < out[2] <= size[0] - 1 and 0 <= out[1] < out[3] <= size[1] - 1
+
+
+def test_near_duplicates_of_marked_blink_images_are_filtered(built, raw_dir, tmp_path):
+    from tasktransfer.data.near_dup import NearDupIndex, load_hashes, write_split_hashes
+    from tasktransfer.splits import Example, read_split, write_split
+
+    path, full = built["Relative_Depth"]
+    rows = read_split(path).slice(0, 5).to_pylist()
+    # A stand-in for BLINK val: five of our marked questions, re-encoded at another size.
+    blink = tmp_path / "blink.parquet"
+    examples = []
+    for r in rows:
+        im = Image.open(BytesIO(r["images"][0]["bytes"])).convert("RGB")
+        buf = BytesIO()
+        im.resize((im.width * 2, im.height * 2)).save(buf, format="JPEG", quality=75)
+        examples.append(Example(r["id"], r["task"], "val", [buf.getvalue()], r["question"], r["choices"],
+                                r["answer"], "BLINK"))
+    write_split(blink, examples)
+    hashes = tmp_path / "blink.dhash.txt"
+    assert write_split_hashes(blink, hashes) == 5
+    out = tmp_path / "rd.parquet"
+    card = build_split("Relative_Depth", fixture_root(raw_dir, "Relative_Depth"), out, progress=None,
+                       near_dup=NearDupIndex(load_hashes(hashes)))
+    kept = set(read_split(out, columns=["id"]).column("id").to_pylist())
+    assert not kept & {r["id"] for r in rows}
+    assert card.filtered["near_duplicate_of_blink_image"] >= 5
+    assert card.examples == full.examples - card.filtered["near_duplicate_of_blink_image"]

@@ -4,7 +4,9 @@
 #   -> build_train_shard (one job per shard, data.shards per task, streaming, CPU)
 #   -> merge_train_shards -> results/data/train/{task}.parquet (+ .card.json/.card.md)
 # blink_eval_split (BLINK val -> results/data/eval/{task}.parquet + the leakage id list)
-# Training builds exclude items whose source images are on the task's BLINK id list.
+#   -> blink_image_hashes (perceptual hashes of those images)
+# Training builds exclude items whose source images are on the task's BLINK id list or are
+# near-duplicates (perceptual hash) of one of its BLINK images.
 
 import os
 
@@ -143,11 +145,26 @@ rule blink_eval_split:
         " --ids-out {output.ids} > {log} 2>&1"
 
 
+rule blink_image_hashes:
+    """Perceptual hashes of a task's BLINK val images (near-duplicate exclusion in training)."""
+    input:
+        "results/data/eval/{task}.parquet",
+    output:
+        "results/data/eval/{task}.dhash.txt",
+    log:
+        "results/logs/blink_image_hashes/{task}.log",
+    conda:
+        "../../envs/data.yaml"
+    shell:
+        "tasktransfer data hashes {input} --out {output} > {log} 2>&1"
+
+
 rule build_train_shard:
     """One shard of a task's training split, streamed from the raw dataset (one core)."""
     input:
         ready=get_raw_ready,
         blink_ids="results/data/eval/{task}.source_ids.txt",
+        blink_hashes="results/data/eval/{task}.dhash.txt",
     output:
         split=temp("results/data/shards/{task}/{shard}.parquet"),
         card_json=temp("results/data/shards/{task}/{shard}.card.json"),
@@ -175,7 +192,8 @@ rule build_train_shard:
     shell:
         "tasktransfer data build --task {wildcards.task} --raw-root {params.raw_root} --split train"
         " --out {output.split} {params.limit} --shard {wildcards.shard}/{params.n_shards}"
-        " --seed {params.seed} --exclude-ids {input.blink_ids} --max-skip-ratio {params.max_skip_ratio}"
+        " --seed {params.seed} --exclude-ids {input.blink_ids} --near-dup-hashes {input.blink_hashes}"
+        " --max-skip-ratio {params.max_skip_ratio}"
         " {params.extra} > {log} 2>&1"
 
 

@@ -29,6 +29,7 @@ from .cards import Card, merge_cards, read_card, write_card
 from .context import BuildContext, derive_seed
 from .errors import BadRecord, DataError, Filtered, SkipRatioExceeded
 from .leakage import is_excluded, load_exclude_ids
+from .near_dup import NearDupIndex
 from .registry import Item, get_builder, make_params, params_dict
 
 DEFAULT_MAX_SKIP_RATIO = 0.1
@@ -90,9 +91,11 @@ class _Progress:
 def build_split(task: str, raw_root: str | os.PathLike[str], out: str | os.PathLike[str], *, split: str = "train",
                 seed: int = 0, limit: int | None = None, shard: Shard = Shard(), exclude_ids: Iterable[str] = (),
                 max_skip_ratio: float = DEFAULT_MAX_SKIP_RATIO, params: dict[str, Any] | None = None,
-                progress: TextIO | None = sys.stderr, rows_per_group: int = 64) -> Card:
+                progress: TextIO | None = sys.stderr, rows_per_group: int = 64,
+                near_dup: NearDupIndex | None = None) -> Card:
     """Build shard ``shard`` of ``task``'s ``split`` from ``raw_root`` into ``out``; return its card.
 
+    ``near_dup`` (hashes of BLINK images) filters items whose images are near-duplicates.
     Raises :class:`SkipRatioExceeded` (nothing written) when bad records exceed
     ``max_skip_ratio`` of the records tried (judged from :data:`MIN_TRIED_FOR_RATIO`
     records on), and :class:`DataError` when nothing is left.
@@ -137,7 +140,8 @@ def build_split(task: str, raw_root: str | os.PathLike[str], out: str | os.PathL
         print(f"[{label}] {len(mine)} items to process from {raw_root}", file=progress, flush=True)
 
     # 2. Stream examples.
-    ctx = BuildContext(builder, raw_root, split, seed, p, card, shard_index=shard.index, exclude=exclude)
+    ctx = BuildContext(builder, raw_root, split, seed, p, card, shard_index=shard.index, exclude=exclude,
+                       near_dup=near_dup)
     with SplitWriter(out, rows_per_group=rows_per_group) as writer:
         for done, item in enumerate(mine, 1):
             if quota is not None and card.examples >= quota:

@@ -28,12 +28,14 @@ def _cmd_fixtures(args: argparse.Namespace) -> int:
 
 def _cmd_build(args: argparse.Namespace) -> int:
     from .build import Shard, build_split, load_exclude_ids
+    from .near_dup import NearDupIndex, load_hashes
 
+    near_dup = NearDupIndex(load_hashes(args.near_dup_hashes), args.near_dup_bits) if args.near_dup_hashes else None
     card = build_split(
         args.task, args.raw_root, args.out, split=args.split, seed=args.seed, limit=args.limit,
         shard=Shard.parse(args.shard), exclude_ids=load_exclude_ids(args.exclude_ids),
         max_skip_ratio=args.max_skip_ratio, params=_parse_kv(args.param),
-        progress=None if args.quiet else sys.stderr,
+        progress=None if args.quiet else sys.stderr, near_dup=near_dup,
     )
     d = card.to_dict()
     print(json.dumps({"out": str(args.out), "examples": d["counts"]["examples"], "skipped": d["counts"]["skipped"],
@@ -46,6 +48,14 @@ def _cmd_merge(args: argparse.Namespace) -> int:
 
     card = merge_splits(args.shards, args.out)
     print(json.dumps({"out": str(args.out), "examples": card.examples, "shards": card.shards}, sort_keys=True))
+    return 0
+
+
+def _cmd_hashes(args: argparse.Namespace) -> int:
+    from .near_dup import write_split_hashes
+
+    n = write_split_hashes(args.split_file, args.out)
+    print(f"{n} image hashes -> {args.out}")
     return 0
 
 
@@ -108,6 +118,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     b.add_argument("--seed", type=int, default=0)
     b.add_argument("--exclude-ids", default=None,
                    help="file of source ids to leave out (BLINK val/test images): JSON list or one per line")
+    b.add_argument("--near-dup-hashes", nargs="+", default=None, metavar="PATH",
+                   help="files of 'dhash:<hex>' lines (tasktransfer data hashes): drop items whose images are"
+                        " near-duplicates of these (BLINK) images")
+    b.add_argument("--near-dup-bits", type=int, default=6, help="max differing bits of 64 (default %(default)s)")
     b.add_argument("--max-skip-ratio", type=float, default=DEFAULT_MAX_SKIP_RATIO,
                    help="fail when more than this fraction of records is bad (default %(default)s)")
     b.add_argument("--param", action="append", default=[], metavar="NAME=VALUE", help="builder parameter override")
@@ -118,6 +132,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     m.add_argument("--out", required=True)
     m.add_argument("shards", nargs="+")
     m.set_defaults(func=_cmd_merge)
+
+    h = sub.add_parser("hashes", help="perceptual hashes of a split's images (BLINK val) for near-duplicate exclusion")
+    h.add_argument("split_file")
+    h.add_argument("--out", required=True)
+    h.set_defaults(func=_cmd_hashes)
 
     r = sub.add_parser("render", help="draw one question of a split as a PNG (images + text) to check markers")
     r.add_argument("split_file")

@@ -19,7 +19,9 @@ from ..splits import Example
 from ..tasks import get_task
 from .balance import LetterBalancer
 from .cards import Card
+from .errors import Filtered
 from .leakage import is_excluded
+from .near_dup import NearDupIndex, dhash
 from .prompts import TEMPLATES, render_prompt
 from .registry import Builder, Item, params_dict
 from .safety import encode_jpeg, open_image, passthrough_image, resolve_under
@@ -37,7 +39,8 @@ class BuildContext:
     """Per-shard services for a builder; image counts are committed only for items that succeed."""
 
     def __init__(self, builder: Builder, raw_root: Path, split: str, seed: int, params: Any, card: Card,
-                 shard_index: int = 0, jpeg_quality: int = 92, exclude: frozenset[str] = frozenset()) -> None:
+                 shard_index: int = 0, jpeg_quality: int = 92, exclude: frozenset[str] = frozenset(),
+                 near_dup: NearDupIndex | None = None) -> None:
         self.builder = builder
         self.task = builder.task
         self.raw_root = Path(raw_root)
@@ -47,6 +50,7 @@ class BuildContext:
         self.card = card
         self.jpeg_quality = jpeg_quality
         self.exclude = exclude
+        self.near_dup = near_dup if near_dup is not None and len(near_dup) else None
         n_options = get_task(self.task).n_options
         self.balancer = LetterBalancer(n_options, derive_seed(seed, self.task, split, "letters", shard_index))
         self._params_meta = params_dict(params)
@@ -86,7 +90,14 @@ class BuildContext:
         return resolve_under(self.raw_root, rel, file=file, record=record)
 
     def load(self, path: str | Path, *, record: str | None = None) -> Image.Image:
-        return open_image(path, record=record)
+        """Decode an image (RGB); filters the item if it is a near-duplicate of a BLINK image."""
+        image = open_image(path, record=record)
+        self._check_near_dup(image)
+        return image
+
+    def _check_near_dup(self, image: Image.Image) -> None:
+        if self.near_dup is not None and self.near_dup.matches(dhash(image)):
+            raise Filtered("near_duplicate_of_blink_image")
 
     def encode(self, image: Image.Image) -> bytes:
         """JPEG bytes of a marked image (re-encoded)."""
@@ -95,7 +106,8 @@ class BuildContext:
 
     def passthrough(self, path: str | Path, *, record: str | None = None) -> bytes:
         """Original bytes of an unmarked image, after checking it decodes."""
-        data, size = passthrough_image(path, record=record)
+        data, size = passthrough_image(path, record=record,
+                                       on_image=self._check_near_dup if self.near_dup is not None else None)
         self._pending.append((size, False))
         return data
 

@@ -12,6 +12,7 @@ import io
 import os
 import warnings
 from pathlib import Path
+from typing import Callable
 
 from PIL import Image
 
@@ -58,12 +59,14 @@ def open_image(path: str | os.PathLike[str], *, record: str | None = None) -> Im
         raise CorruptImage(f"cannot decode image: {exc}", file=path, record=record) from None
 
 
-def passthrough_image(path: str | os.PathLike[str], *, record: str | None = None) -> tuple[bytes, tuple[int, int]]:
+def passthrough_image(path: str | os.PathLike[str], *, record: str | None = None,
+                      on_image: Callable[[Image.Image], None] | None = None) -> tuple[bytes, tuple[int, int]]:
     """Return an image's original bytes and (width, height) after checking it decodes.
 
     Images that get no markers are stored as they are (no re-encode: faster and
     lossless). JPEGs are checked with a reduced-size decode (``draft``), which reads the
     whole entropy-coded stream, so truncation is still caught at a fraction of the cost.
+    ``on_image`` sees that (possibly reduced) decoded image, e.g. to hash it.
     """
     try:
         data = Path(path).read_bytes()
@@ -78,6 +81,8 @@ def passthrough_image(path: str | os.PathLike[str], *, record: str | None = None
             if im.format == "JPEG":
                 im.draft("RGB", (max(1, size[0] // 8), max(1, size[1] // 8)))
             im.load()
+            if on_image is not None:
+                on_image(im)
     except CorruptImage:
         raise
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
