@@ -162,6 +162,7 @@ def test_persona_description_prints_ranks():
         ({"categories": {"s": {"X": ["Counting"], "Y": ["Counting"]}}}, r"task 'Counting' is in both `categories.s.X` and `.Y`"),
         ({"categories": {"s": {"X": ["Nope"]}}}, r"`categories.s.X` names unknown task 'Nope'"),
         ({"logistic_n": "some"}, r"`logistic_n` is 'some'; expected one of: all, used"),
+        ({"lora": {"layer": "last"}}, r"`lora.layer` is 'last'; expected an integer \(-1 = last\) or 'all'"),
     ],
 )
 def test_bad_settings(mapping, message):

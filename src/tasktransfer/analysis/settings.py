@@ -171,6 +171,8 @@ class AnalysisSettings:
                 categories[str(scheme)][str(group)] = tuple(members)
         sizes = {str(k): float(v) for k, v in (raw["model_sizes"] or {}).items()}
         lora = raw["lora"]
+        if not (lora["layer"] == "all" or (isinstance(lora["layer"], int) and not isinstance(lora["layer"], bool))):
+            raise ValueError(f"analysis settings: `lora.layer` is {lora['layer']!r}; expected an integer (-1 = last) or 'all'")
         return cls(
             tasks=tasks,
             upper_bound=per_task,
