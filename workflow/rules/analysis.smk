@@ -21,15 +21,17 @@ rule analyze:
     input:
         accuracy="results/eval/accuracies.csv",
         predictions="results/eval/predictions.parquet",
+        adapters=get_adapter_files(),
     output:
         directory("results/analysis"),
-    params:
-        settings=get_analysis_settings,
     log:
         "results/logs/analyze.log",
     benchmark:
         "results/benchmarks/analyze.tsv"
     conda:
         "../../envs/analysis.yaml"
+    params:
+        settings=get_analysis_settings,
+        adapters=get_adapter_dirs,
     script:
         "../scripts/analyze.py"

@@ -87,7 +87,7 @@ def get_eval_gpus(wildcards):
 def get_analysis_settings(wildcards=None):
     """Analysis settings plus what the analysis needs from the rest of the config."""
     return {
-        "tasks": EVAL_TASKS,
+        "tasks": list(dict.fromkeys(TASK_NAMES + EVAL_TASKS)),
         **(config.get("analysis") or {}),
         "categories": config.get("categories") or {},
         "model_sizes": {
@@ -95,6 +95,26 @@ def get_analysis_settings(wildcards=None):
         },
         "code_version": STAGE_VERSIONS["analysis"],
     }
+
+
+def get_adapter_dirs(wildcards=None):
+    """{model: {task: [adapter folder per seed]}} for the LoRA-similarity analysis."""
+    return {
+        m: {
+            t: [f"results/checkpoints/{m}/{t}/seed{s}" for s in SEEDS]
+            for t in TASK_NAMES
+        }
+        for m in MODELS
+    }
+
+
+def get_adapter_files(wildcards=None):
+    return expand(
+        "results/checkpoints/{model}/{task}/seed{seed}/adapter_model.safetensors",
+        model=MODELS,
+        task=TASK_NAMES,
+        seed=SEEDS,
+    )
 
 
 def get_eval_params(wildcards):
@@ -131,7 +151,9 @@ def get_accuracy_files(wildcards=None):
 
 
 def get_prediction_files(wildcards=None):
-    return [f.replace("accuracy.csv", "predictions.parquet") for f in get_accuracy_files()]
+    return [
+        f.replace("accuracy.csv", "predictions.parquet") for f in get_accuracy_files()
+    ]
 
 
 def get_final_outputs():

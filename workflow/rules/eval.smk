@@ -6,18 +6,18 @@ rule eval_base:
     output:
         predictions="results/eval/{model}/base/predictions.parquet",
         accuracy="results/eval/{model}/base/accuracy.csv",
-    params:
-        base_model=get_base_model,
-        settings=get_eval_params,
-        tasks=EVAL_TASKS,
-    resources:
-        gpu=get_eval_gpus,
     log:
         "results/logs/eval_base/{model}.log",
     benchmark:
         "results/benchmarks/eval_base/{model}.tsv"
     conda:
         "../../envs/train.yaml"
+    resources:
+        gpu=get_eval_gpus,
+    params:
+        base_model=get_base_model,
+        settings=get_eval_params,
+        tasks=EVAL_TASKS,
     script:
         "../scripts/evaluate.py"
 
@@ -32,17 +32,17 @@ rule eval_checkpoint:
     output:
         predictions="results/eval/{model}/{task}/seed{seed}/predictions.parquet",
         accuracy="results/eval/{model}/{task}/seed{seed}/accuracy.csv",
-    params:
-        base_model=get_base_model,
-        settings=get_eval_params,
-        tasks=EVAL_TASKS,
-    resources:
-        gpu=get_eval_gpus,
     log:
         "results/logs/eval_checkpoint/{model}/{task}/seed{seed}.log",
     benchmark:
         "results/benchmarks/eval_checkpoint/{model}/{task}/seed{seed}.tsv"
     conda:
         "../../envs/train.yaml"
+    resources:
+        gpu=get_eval_gpus,
+    params:
+        base_model=get_base_model,
+        settings=get_eval_params,
+        tasks=EVAL_TASKS,
     script:
         "../scripts/evaluate.py"

@@ -7,16 +7,16 @@ rule train_lora:
         adapter="results/checkpoints/{model}/{task}/seed{seed}/adapter_model.safetensors",
         adapter_config="results/checkpoints/{model}/{task}/seed{seed}/adapter_config.json",
         metrics="results/checkpoints/{model}/{task}/seed{seed}/metrics.json",
-    params:
-        base_model=get_base_model,
-        settings=get_train_params,
-    resources:
-        gpu=get_train_gpus,
     log:
         "results/logs/train_lora/{model}/{task}/seed{seed}.log",
     benchmark:
         "results/benchmarks/train_lora/{model}/{task}/seed{seed}.tsv"
     conda:
         "../../envs/train.yaml"
+    resources:
+        gpu=get_train_gpus,
+    params:
+        base_model=get_base_model,
+        settings=get_train_params,
     script:
         "../scripts/train_lora.py"

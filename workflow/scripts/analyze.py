@@ -12,4 +12,5 @@ with job_logging(snakemake.log[0]):
         out_dir=snakemake.output[0],
         settings=settings,
         predictions=snakemake.input.predictions,
+        adapters=snakemake.params.adapters,
     )

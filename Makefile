@@ -1,0 +1,38 @@
+# Two commands do all set-up on a fresh machine:
+#   make demo   - the embedded default, end to end, on CPU (tiny Qwen2.5-VL, generated data)
+#   make test   - the test suite (unit, property, end-to-end, Slurm)
+# Both create .venv and install the project on first use, and are idempotent.
+
+PYTHON ?= python3.11
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DEMO_CONFIG ?= config/demo.yaml
+
+.PHONY: demo test install lint format clean-results
+
+$(STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found (Python 3.11 is required)"; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	# torch==2.13.0 is the CPU wheel (pinned in pyproject); never torchvision beside it.
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@! $(BIN)/python -m pip show torchvision >/dev/null 2>&1 || { echo "error: torchvision is installed in $(VENV); it breaks the CPU torch wheel"; exit 1; }
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/snakemake --profile profiles/local --configfile $(DEMO_CONFIG)
+
+test: $(STAMP)
+	$(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/snakemake --lint --configfile $(DEMO_CONFIG)
+	$(BIN)/snakefmt --check Snakefile workflow/rules
+
+format: $(STAMP)
+	$(BIN)/snakefmt Snakefile workflow/rules
+
+clean-results:
+	rm -rf results .snakemake

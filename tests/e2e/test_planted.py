@@ -1,0 +1,72 @@
+"""End to end on the planted-structure config: the study must recover what was planted.
+
+config/planted.yaml documents the plant: C1-C3 share a rule, D1-D2 share the opposite
+rule, and J is the asymmetric partner of C1 (C1 helps J, J does not help C1). The matrix
+is read by (source row, target column), so a transposition fails the asymmetry check.
+"""
+
+import csv
+import json
+
+import pytest
+
+from snakemake_run import ROOT, job_stats, snakemake
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def planted_run(tmp_path_factory):
+    work = tmp_path_factory.mktemp("planted")
+    proc = snakemake(work, "--configfile", str(ROOT / "config/planted.yaml"), "--cores", "2")
+    return work, proc
+
+
+def _matrix(path):
+    with open(path) as fh:
+        rows = list(csv.DictReader(fh))
+    return {r["source"]: {k: float(v) for k, v in r.items() if k != "source"} for r in rows}
+
+
+def test_planted_blocks_and_asymmetry(planted_run):
+    work, _ = planted_run
+    pgf = _matrix(work / "results/analysis/tiny/pgf_matrix.csv")
+    C, D = ["C1", "C2", "C3"], ["D1", "D2"]
+    for i in C:
+        for j in C:
+            assert pgf[i][j] > 0.3, (i, j, pgf[i][j])
+    for i in D:
+        for j in D:
+            assert pgf[i][j] > 0.3, (i, j, pgf[i][j])
+    for i in C:
+        for j in D:
+            assert pgf[i][j] < -0.2 and pgf[j][i] < -0.2, (i, j)
+    # asymmetric pair, in this orientation only: row = fine-tuned on, column = evaluated on
+    assert pgf["C1"]["J"] > 0.3
+    assert abs(pgf["J"]["C1"]) < 0.1
+    assert pgf["C1"]["J"] - pgf["J"]["C1"] > 0.3
+
+
+def test_planted_cliques(planted_run):
+    work, _ = planted_run
+    cliques = json.loads((work / "results/analysis/tiny/cliques.json").read_text())
+    assert ["C1", "C2", "C3"] in cliques["positive"]
+    assert ["D1", "D2"] in cliques["positive"]
+    assert not any("J" in c for c in cliques["positive"])  # J -> C is not positive: no reciprocal edge
+    negative = {tuple(c) for c in cliques["negative"]}
+    assert {(c, d) for c in ["C1", "C2", "C3"] for d in ["D1", "D2"]} <= negative
+
+
+def test_every_job_wrote_log_and_benchmark(planted_run):
+    work, _ = planted_run
+    logs = list((work / "results/logs/train_lora").rglob("*.log"))
+    benches = list((work / "results/benchmarks/train_lora").rglob("*.tsv"))
+    assert len(logs) == len(benches) == 12
+    assert "train_loss" in (work / "results/checkpoints/tiny/C1/seed0/metrics.json").read_text()
+
+
+def test_second_run_has_nothing_to_do(planted_run):
+    work, _ = planted_run
+    proc = snakemake(work, "--configfile", str(ROOT / "config/planted.yaml"), "--cores", "2", "-n")
+    assert job_stats(proc.stdout + proc.stderr) == {}
+    assert "Nothing to be done" in proc.stdout + proc.stderr
