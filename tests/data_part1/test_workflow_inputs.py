@@ -24,6 +24,7 @@ def test_inputs_follow_config():
     assert "exclude_images=results/data/eval/Art_Style.source_ids.txt" in raw.builder_params(
         SimpleNamespace(task="Art_Style"))
     assert raw.fixture_task(SimpleNamespace(dataset="DIW")) == "Relative_Depth"
+    assert raw.shard_mem_mb(SimpleNamespace(task="Object_Localization")) > raw.shard_mem_mb(w)
 
 
 def test_fixture_mode_uses_local_blink_and_looser_ratio():

@@ -116,7 +116,7 @@ rule build_train_shard:
         "../../envs/data.yaml"
     resources:
         cpus_per_task=1,
-        mem_mb=4000,
+        mem_mb=RAW.shard_mem_mb,
         runtime="2h",
     params:
         raw_root=RAW.task_raw_root,

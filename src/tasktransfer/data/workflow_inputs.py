@@ -15,6 +15,10 @@ from .fixtures import fixture_spec
 from .registry import get_builder
 
 FIXTURE_MIN_SKIP_RATIO = 0.25
+# Memory per build job (MB): a shard holds one image pair at a time plus the annotation
+# index; LVIS's 1.1 GB train JSON is parsed whole (segmentations dropped while parsing).
+SHARD_MEM_MB = 4000
+SHARD_MEM_MB_BY_DATASET = {"LVIS": 12000}
 
 
 class RawDataInputs:
@@ -62,6 +66,9 @@ class RawDataInputs:
         if "exclude_images" in get_builder(wildcards.task).Params.__dataclass_fields__:
             return f"--param exclude_images=results/data/eval/{wildcards.task}.source_ids.txt"
         return ""
+
+    def shard_mem_mb(self, wildcards) -> int:
+        return SHARD_MEM_MB_BY_DATASET.get(self.dataset_dir(wildcards.task), SHARD_MEM_MB)
 
     def shard_splits(self, wildcards) -> list[str]:
         return [f"results/data/shards/{wildcards.task}/{k}.parquet" for k in range(self.n_shards)]
