@@ -92,6 +92,20 @@ def test_visatb_from_planted_runs(tmp_path):
     vitw = read_spec(tmp_path / "visatb" / "specs" / "multitask__vitw.json")
     assert vitw.loss_weights == pytest.approx(weights) and vitw.budget == 4 * 48
     assert read_spec(tmp_path / "visatb" / "specs" / "multitask__tla.json").loss_aggregation == "task"
+    assert record["undefined_columns"] == []
+
+
+def test_visatb_leaves_out_a_task_its_own_run_does_not_move(tmp_path):
+    acc = _acc_rows()
+    acc.loc[(acc["source"] == "J") & (acc["target"] == "J"), "n_correct"] = BASE
+    acc.loc[(acc["source"] == "mini__J"), "n_correct"] = BASE
+    settings = ExtensionSettings.from_config(None, ["tiny"], TASKS, [0]).balance
+    run_visatb(acc, TASKS, {t: 48 for t in TASKS}, settings, tmp_path / "v")
+    assert json.loads((tmp_path / "v" / "visatb.json").read_text())["undefined_columns"] == ["J"]
+    strict = ExtensionSettings.from_config({"balance": {"undefined": "error"}}, ["tiny"], TASKS, [0]).balance
+    with pytest.raises(ValueError, match=r"for \['J'\], so C\[i->j\] is undefined"):
+        run_visatb(acc, TASKS, {t: 48 for t in TASKS}, strict, tmp_path / "v2")
+    assert not (tmp_path / "v2").exists()
 
 
 def test_prep_specs_and_train_params():

@@ -45,6 +45,7 @@ def test_explicit_values():
         ({"balance": {"mini_fraction": 0}}, r"`extensions.balance.mini_fraction`: expected a number in"),
         ({"balance": {"strategies": ["vitw", "rlw"]}}, r"`extensions.balance.strategies`: got \['vitw', 'rlw'\]"),
         ({"balance": {"alpha_d": 0.9}}, r"`extensions.balance`: `alpha_out` \+ `alpha_in` \+ `alpha_d` must sum to 1"),
+        ({"balance": {"undefined": "nan"}}, r"`extensions.balance.undefined`: 'nan' is not allowed"),
         ({"balance": {"lr": -1}}, r"`extensions.balance.lr`: expected a number > 0 or null, got -1"),
         ({"balance": {"train_seeds": []}}, r"`extensions.balance.train_seeds`: expected a non-empty list"),
     ],

@@ -173,3 +173,24 @@ def test_weights_from_runs_simple_and_full_forms():
     pd.testing.assert_frame_equal(c_full, c)  # same arithmetic, the inputs differ in meaning
     with pytest.raises(ValueError, match="`form` must be 'simple' or 'full'"):
         weights_from_runs(perf, ref, small, form="precise")
+
+
+def test_undefined_column_is_left_out_and_gets_a_neutral_inward_weight():
+    tasks = ["a", "b", "c"]
+    # c's own run leaves c at the base (0.4): column c is undefined
+    perf = _frame([[0.80, 0.55, 0.45], [0.60, 0.70, 0.35], [0.50, 0.50, 0.40]], tasks)
+    base = {"a": 0.50, "b": 0.50, "c": 0.40}
+    c = contribution_simple(perf, base, undefined="nan")
+    assert c["c"].isna().all() and not c[["a", "b"]].isna().any().any()
+    c_out = outward_contribution(c)
+    assert c_out["a"] == pytest.approx(0.25)  # only a -> b counts (a -> c undefined)
+    assert c_out["c"] == pytest.approx(0.0)  # c -> a and c -> b are both 0
+    c_in = inward_contribution(c)
+    assert np.isnan(c_in["c"]) and c_in["a"] == pytest.approx((1 / 3) / 2)
+    w = visatb_from_contribution(c, {"a": 0.2, "b": 0.2, "c": 0.2})
+    assert dict(zip(w.tasks, w.c_in))["c"] == pytest.approx((c_in["a"] + c_in["b"]) / 2)
+    assert np.mean(w.weights) == pytest.approx(1.0)
+    with pytest.raises(ValueError, match=r"undefined for those columns"):
+        weights_from_runs(perf, base, {"a": 0.6, "b": 0.6, "c": 0.3})
+    _, w2 = weights_from_runs(perf, base, {"a": 0.6, "b": 0.6, "c": 0.3}, undefined="nan")
+    assert w2.weights == pytest.approx(visatb_from_contribution(c, difficulty({"a": 0.6, "b": 0.6, "c": 0.3}, {"a": 0.8, "b": 0.7, "c": 0.4}), VisATBConfig()).weights)

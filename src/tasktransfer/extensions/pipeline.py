@@ -197,8 +197,13 @@ def run_visatb(
         perf = performance_matrix(mean, tasks, [f"plus_mini__{t}" for t in tasks])
         reference = _own(mean, {t: "all_mini" for t in tasks})
         small = reference
-    contribution, weights = weights_from_runs(perf, reference, small, settings.form, settings.visatb)
+    undefined = "nan" if settings.undefined == "exclude" else "error"
+    contribution, weights = weights_from_runs(perf, reference, small, settings.form, settings.visatb, undefined)
+    excluded = [t for t in tasks if contribution[t].isna().all()]
+    if excluded:
+        print(f"VisATB: C undefined for {excluded} (own run leaves the task at the reference); left out, neutral C_in")
     record = {**weights.to_json(), "form": settings.form, "mini_fraction": settings.mini_fraction,
+              "undefined_columns": excluded,
               "performance": perf.to_dict(orient="index"), "reference": reference.to_dict(), "small": small.to_dict()}
     specs = balance_specs(tasks, {t: counts[t] for t in tasks}, weights.as_dict(), settings.seed,
                           strategies=settings.strategies, details={"visatb": weights.to_json()})

@@ -28,6 +28,8 @@ Example (the keys and their defaults)::
         alpha_in: 0.25
         alpha_d: 0.5
         strategies: [vitw, ew, tla]
+        undefined: exclude     # a direct run that leaves its own task at the reference makes
+                               # its C column undefined: exclude it (neutral C_in) or error
         lr: null               # multi-task runs: default the smallest task lr
         epochs: null           # multi-task runs: default the largest task `epochs` (1 if none)
         seed: 0
@@ -98,6 +100,7 @@ class BalanceSettings:
     alpha_in: float = 0.25
     alpha_d: float = 0.5
     strategies: tuple[str, ...] = ("vitw", "ew", "tla")
+    undefined: str = "exclude"
     lr: float | None = None
     epochs: float | None = None
     seed: int = 0
@@ -199,6 +202,9 @@ def _balance(cfg: dict[str, Any], models: Sequence[str], tasks: Sequence[str], s
     bad = [x for x in strategies if x not in ("vitw", "ew", "tla")]
     if bad or not strategies or len(set(strategies)) != len(strategies):
         raise ValueError(f"config key `{s}.strategies`: got {list(strategies)}; expected distinct values from ['vitw', 'ew', 'tla']")
+    undefined = cfg.get("undefined", d.undefined)
+    if undefined not in ("exclude", "error"):
+        raise ValueError(f"config key `{s}.undefined`: {undefined!r} is not allowed; expected one of ['exclude', 'error']")
     if len(tasks) < 2:
         raise ValueError(f"{s}: task balancing needs at least 2 tasks, the config has {list(tasks)}")
     out = BalanceSettings(
@@ -211,6 +217,7 @@ def _balance(cfg: dict[str, Any], models: Sequence[str], tasks: Sequence[str], s
         alpha_in=float(cfg.get("alpha_in", d.alpha_in)),
         alpha_d=float(cfg.get("alpha_d", d.alpha_d)),
         strategies=strategies,
+        undefined=undefined,
         lr=_positive(s, "lr", cfg.get("lr")),
         epochs=_positive(s, "epochs", cfg.get("epochs")),
         seed=_int(s, "seed", cfg.get("seed", d.seed), 0),

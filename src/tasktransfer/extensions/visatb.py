@@ -79,7 +79,7 @@ class VisATBConfig:
         return cls(**{k: float(v) for k, v in cfg.items()})
 
 
-def _check_square(matrix: pd.DataFrame, name: str) -> list[str]:
+def _check_square(matrix: pd.DataFrame, name: str, allow_nan: bool = False) -> list[str]:
     if not isinstance(matrix, pd.DataFrame):
         raise TypeError(f"`{name}` must be a pandas DataFrame (trained-on rows x evaluated-on columns)")
     rows, cols = list(matrix.index), list(matrix.columns)
@@ -91,6 +91,8 @@ def _check_square(matrix: pd.DataFrame, name: str) -> list[str]:
     if len(set(rows)) != len(rows):
         raise ValueError(f"`{name}` has duplicate task names: {rows}")
     values = matrix.to_numpy(dtype=float)
+    if allow_nan:
+        values = np.nan_to_num(values, nan=0.0, posinf=np.inf, neginf=-np.inf)
     if not np.isfinite(values).all():
         bad = [(r, c) for r, c in zip(*np.nonzero(~np.isfinite(values)))]
         raise ValueError(f"`{name}` has non-finite entries at {[(rows[r], cols[c]) for r, c in bad]}")
@@ -108,21 +110,28 @@ def _vector(values: Mapping[str, float] | pd.Series, tasks: Sequence[str], name:
     return out
 
 
-def _normalise(perf: pd.DataFrame, reference: np.ndarray, name: str) -> pd.DataFrame:
+def _normalise(perf: pd.DataFrame, reference: np.ndarray, name: str, undefined: str) -> pd.DataFrame:
+    if undefined not in ("error", "nan"):
+        raise ValueError(f"`undefined` must be 'error' or 'nan', got {undefined!r}")
     tasks = list(perf.index)
     values = perf.to_numpy(dtype=float)
     gain = np.diag(values) - reference
-    degenerate = [t for t, g in zip(tasks, gain) if abs(g) < _DEGENERATE]
-    if degenerate:
+    degenerate = np.abs(gain) < _DEGENERATE
+    if degenerate.any() and undefined == "error":
         raise ValueError(
             f"{name}: the run trained on its own task does not change that task's performance "
-            f"relative to the reference for {degenerate}, so C[i->j] is undefined for those "
-            "columns (paper eq. 3/10 divides by that gain)"
+            f"relative to the reference for {[t for t, d in zip(tasks, degenerate) if d]}, so C[i->j] "
+            "is undefined for those columns (paper eq. 3/10 divides by that gain)"
         )
-    return pd.DataFrame((values - reference[None, :]) / gain[None, :], index=tasks, columns=tasks)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = (values - reference[None, :]) / gain[None, :]
+    out[:, degenerate] = np.nan
+    return pd.DataFrame(out, index=tasks, columns=tasks)
 
 
-def contribution_simple(perf: pd.DataFrame, base: Mapping[str, float] | pd.Series) -> pd.DataFrame:
+def contribution_simple(
+    perf: pd.DataFrame, base: Mapping[str, float] | pd.Series, undefined: str = "error"
+) -> pd.DataFrame:
     """Inter-task contribution without mini subsets (VisATB appendix C, eq. 10).
 
     ``C[i->j] = (V_j(i) - V_j(base)) / (V_j(j) - V_j(base))``: the gain on task ``j`` from
@@ -136,17 +145,25 @@ def contribution_simple(perf: pd.DataFrame, base: Mapping[str, float] | pd.Serie
     base : mapping task -> float
         ``V_j(base)``, the untuned model's performance.
 
+    undefined : ``"error"`` or ``"nan"``
+        What to do when a direct run leaves its own task exactly at the base value (the
+        division by zero of eq. 10): raise, or mark that whole column NaN ("nothing
+        measurable flows into this task"); :func:`outward_contribution` and
+        :func:`inward_contribution` then skip NaN cells.
+
     Raises
     ------
     ValueError
-        When rows and columns differ, a value is missing or non-finite, or a direct run
-        leaves its own task exactly at the base value (division by zero).
+        When rows and columns differ, a value is missing or non-finite, or (with
+        ``undefined="error"``) a column is undefined.
     """
     tasks = _check_square(perf, "perf")
-    return _normalise(perf, _vector(base, tasks, "base"), "contribution_simple")
+    return _normalise(perf, _vector(base, tasks, "base"), "contribution_simple", undefined)
 
 
-def contribution_full(perf_plus_mini: pd.DataFrame, mini: Mapping[str, float] | pd.Series) -> pd.DataFrame:
+def contribution_full(
+    perf_plus_mini: pd.DataFrame, mini: Mapping[str, float] | pd.Series, undefined: str = "error"
+) -> pd.DataFrame:
     """Inter-task contribution with mini subsets of every task (VisATB eq. 3).
 
     ``C[i->j] = (V_j(i+mini) - V_j(mini)) / (V_j(j+mini) - V_j(mini))`` where ``i+mini`` is
@@ -154,7 +171,7 @@ def contribution_full(perf_plus_mini: pd.DataFrame, mini: Mapping[str, float] | 
     on the mini subsets of all tasks. Same shape and errors as :func:`contribution_simple`.
     """
     tasks = _check_square(perf_plus_mini, "perf_plus_mini")
-    return _normalise(perf_plus_mini, _vector(mini, tasks, "mini"), "contribution_full")
+    return _normalise(perf_plus_mini, _vector(mini, tasks, "mini"), "contribution_full", undefined)
 
 
 def difficulty(small: Mapping[str, float] | pd.Series, full: Mapping[str, float] | pd.Series) -> pd.Series:
@@ -175,13 +192,18 @@ def difficulty(small: Mapping[str, float] | pd.Series, full: Mapping[str, float]
 
 
 def _off_diagonal_mean(contribution: pd.DataFrame, axis: int) -> pd.Series:
-    tasks = _check_square(contribution, "contribution")
+    """Mean over the N-1 off-diagonal cells; NaN cells (undefined columns) are skipped."""
+    tasks = _check_square(contribution, "contribution", allow_nan=True)
     n = len(tasks)
     if n < 2:
         raise ValueError(f"contributions need at least 2 tasks, got {tasks}")
     values = contribution.to_numpy(dtype=float).copy()
-    np.fill_diagonal(values, 0.0)
-    return pd.Series(values.sum(axis=axis) / (n - 1), index=tasks)
+    np.fill_diagonal(values, np.nan)
+    counts = (~np.isnan(values)).sum(axis=axis)
+    sums = np.nansum(values, axis=axis)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        means = np.where(counts > 0, sums / counts, np.nan)
+    return pd.Series(means, index=tasks)
 
 
 def outward_contribution(contribution: pd.DataFrame) -> pd.Series:
@@ -299,9 +321,20 @@ def visatb_from_contribution(
     d: Mapping[str, float] | pd.Series,
     config: VisATBConfig = VisATBConfig(),
 ) -> VisATBWeights:
-    """Weights straight from a contribution matrix (rows give, columns receive) and D."""
-    return visatb_weights(outward_contribution(contribution), inward_contribution(contribution), d, config)
+    """Weights straight from a contribution matrix (rows give, columns receive) and D.
 
+    A task whose ``C_out`` or ``C_in`` is undefined (its whole column, or every other
+    cell of its row, is NaN) gets the mean of the defined values, i.e. a neutral weight
+    from that signal rather than an arbitrary extreme one.
+    """
+
+    def neutral(v: pd.Series) -> pd.Series:
+        finite = v[np.isfinite(v)]
+        return v.fillna(float(finite.mean()) if len(finite) else 0.0)
+
+    return visatb_weights(
+        neutral(outward_contribution(contribution)), neutral(inward_contribution(contribution)), d, config
+    )
 
 
 def weights_from_runs(
@@ -310,6 +343,7 @@ def weights_from_runs(
     small: Mapping[str, float] | pd.Series,
     form: str = "simple",
     config: VisATBConfig = VisATBConfig(),
+    undefined: str = "error",
 ) -> tuple[pd.DataFrame, VisATBWeights]:
     """Contribution matrix and VisATB weights from validation results of the preparation runs.
 
@@ -323,15 +357,18 @@ def weights_from_runs(
         Each task's own performance after training on little of it: ``V_i(mini_i)``
         (appendix C / F) or, for eq. 6, ``V_i(mini)`` of the all-mini run.
     form : ``"simple"`` or ``"full"``
+    undefined : ``"error"`` or ``"nan"``
+        A direct run that leaves its own task at the reference: raise, or leave that
+        column out of the contributions (see :func:`contribution_simple`).
 
     Returns
     -------
     (contribution, weights); ``D_i = 1 - small_i / perf[i, i]``.
     """
     if form == "simple":
-        contribution = contribution_simple(perf, reference)
+        contribution = contribution_simple(perf, reference, undefined)
     elif form == "full":
-        contribution = contribution_full(perf, reference)
+        contribution = contribution_full(perf, reference, undefined)
     else:
         raise ValueError(f"VisATB `form` must be 'simple' or 'full', got {form!r}")
     full_own = pd.Series(np.diag(perf.to_numpy(dtype=float)), index=list(perf.index))
