@@ -15,9 +15,9 @@
 # Needs root (apt-get, daemons). Nothing is written under /etc: without SLURM_CONF the
 # Slurm clients find no configuration and fail at once, so other programs on the
 # machine (the Snakemake slurm plugin probes `scontrol` when imported) are not slowed
-# down once the cluster is stopped. The GPUs are emulated for scheduling only: gres.conf
-# maps them to two existing character devices, so `sbatch --gpus=1` is scheduled and
-# sets CUDA_VISIBLE_DEVICES while the job still computes on the CPU.
+# down once the cluster is stopped. The GPUs (type "emu") are emulated for scheduling
+# only: gres.conf maps them to two existing character devices, so `sbatch --gpus=1` (or
+# --gpus=emu:1) is scheduled and sets CUDA_VISIBLE_DEVICES while the job computes on CPU.
 set -euo pipefail
 
 usage() {
@@ -114,7 +114,7 @@ MinJobAge=600
 DefMemPerCPU=1024
 SchedulerParameters=sched_interval=1
 GresTypes=gpu
-NodeName=$node NodeAddr=127.0.0.1 CPUs=$cpus RealMemory=$mem_mb Gres=gpu:2 State=UNKNOWN
+NodeName=$node NodeAddr=127.0.0.1 CPUs=$cpus RealMemory=$mem_mb Gres=gpu:emu:2 State=UNKNOWN
 PartitionName=debug Nodes=$node Default=YES MaxTime=INFINITE State=UP
 EOF
   mkdir -p "$dir/bin"
@@ -125,9 +125,9 @@ SLURM_CONF=$conf exec $(command -v srun) "\$@"
 EOF
   chmod +x "$dir/bin/srun"
   cat >"$dir/gres.conf" <<EOF
-# Two emulated GPUs: scheduling only, the devices are ordinary character devices.
-NodeName=$node Name=gpu File=${devs[0]}
-NodeName=$node Name=gpu File=${devs[1]}
+# Two emulated GPUs of type "emu": scheduling only, the devices are ordinary character devices.
+NodeName=$node Name=gpu Type=emu File=${devs[0]}
+NodeName=$node Name=gpu Type=emu File=${devs[1]}
 EOF
 }
 

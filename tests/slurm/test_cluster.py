@@ -21,10 +21,10 @@ def _wait_finished(cluster, job_id: str, timeout: float = 60) -> str:
 
 def test_node_has_two_gpus(slurm_cluster):
     out = slurm_cluster.run("sinfo", "-h", "-N", "-o", "%t %G").stdout.split()
-    assert out == ["idle", "gpu:2"]
+    assert out == ["idle", "gpu:emu:2"]
 
 
-@pytest.mark.parametrize("gpus, visible", [(1, "0"), (2, "0,1")])
+@pytest.mark.parametrize("gpus, visible", [("1", "0"), ("emu:1", "0"), ("2", "0,1")])
 def test_gpu_job_sees_its_devices(slurm_cluster, tmp_path, gpus, visible):
     out = tmp_path / "job.out"
     job_id = slurm_cluster.run(
@@ -38,4 +38,4 @@ def test_gpu_job_sees_its_devices(slurm_cluster, tmp_path, gpus, visible):
     assert _wait_finished(slurm_cluster, job_id) == "COMPLETED"
     assert out.read_text().strip() == f"CUDA_VISIBLE_DEVICES={visible}"
     job = slurm_cluster.run("scontrol", "show", "job", job_id).stdout
-    assert f"gres:gpu:{gpus}" in job
+    assert f"TresPerJob=gres:gpu:{gpus}" in job
