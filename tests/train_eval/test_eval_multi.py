@@ -83,3 +83,24 @@ def test_agreement_report_by_hand():
 def test_lmms_eval_prompt():
     assert lmms_eval_prompt("Q?", 3).startswith("Note: You only need to respond with A, B, C without")
     assert lmms_eval_prompt("Q?", 2).endswith("information.\nQ?")
+
+
+def test_cached_group_reevaluates_only_the_changed_adapter(tiny_model, small_splits, adapters, tmp_path):
+    import shutil
+
+    from tasktransfer.evaluate.multi import evaluate_many_cached
+
+    splits = {"Counting": small_splits["Counting", "val"]}
+    adapter_copy = tmp_path / "a2"
+    shutil.copytree(adapters["Relative_Depth"], adapter_copy)
+    sources = [Source("base"), Source("Counting", "0", adapters["Counting"]), Source("Relative_Depth", "0", adapter_copy)]
+    jobs = [(s, tmp_path / "out" / s.name / "p.parquet", tmp_path / "out" / s.name / "a.csv") for s in sources]
+    run = lambda: evaluate_many_cached(tiny_model, splits, jobs, "tiny", tmp_path / ".evalcache",  # noqa: E731
+                                       {"batch_size": 4}, batch_size=4, log=lambda *_: None)
+    assert run() == ["base", "Counting_seed0", "Relative_Depth_seed0"]
+    first = {s.name: (tmp_path / "out" / s.name / "p.parquet").read_bytes() for s in sources}
+    shutil.rmtree(tmp_path / "out")  # what Snakemake does to declared outputs before a rerun
+    assert run() == []
+    assert first == {s.name: (tmp_path / "out" / s.name / "p.parquet").read_bytes() for s in sources}
+    shutil.copy(adapters["Counting"] / "adapter_model.safetensors", adapter_copy)  # retrained checkpoint
+    assert run() == ["Relative_Depth_seed0"]

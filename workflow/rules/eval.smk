@@ -1,48 +1,96 @@
-rule eval_base:
-    """The untuned base model on every evaluation split (the PGF reference)."""
-    input:
-        model=get_base_model_input,
-        splits=get_eval_splits,
-    output:
-        predictions="results/eval/{model}/base/predictions.parquet",
-        accuracy="results/eval/{model}/base/accuracy.csv",
-    log:
-        "results/logs/eval_base/{model}.log",
-    benchmark:
-        "results/benchmarks/eval_base/{model}.tsv"
-    conda:
-        "../../envs/train.yaml"
-    resources:
-        gpu=get_eval_gpus,
-    params:
-        base_model=get_base_model,
-        settings=get_eval_params,
-        tasks=EVAL_TASKS,
-    script:
-        "../scripts/evaluate.py"
+# evaluation.mode: "per_checkpoint" (default) runs one job per source; "shared" runs one
+# job per model for the base and all its adapters (shared base weights, encodings and
+# vision features; results/.evalcache/ makes a rerun evaluate only changed adapters).
+if (config.get("evaluation") or {}).get("mode", "per_checkpoint") == "shared":
+
+    rule eval_model_shared:
+        """The base model and every adapter of one model, in one job."""
+        input:
+            model=get_base_model_input,
+            splits=get_eval_splits,
+            adapters=lambda w: expand(
+                "results/checkpoints/{model}/{task}/seed{seed}/{name}",
+                model=w.model,
+                task=TASK_NAMES,
+                seed=SEEDS,
+                name=["adapter_model.safetensors", "adapter_config.json"],
+            ),
+        output:
+            predictions=["results/eval/{model}/base/predictions.parquet"]
+            + expand(
+                "results/eval/{{model}}/{task}/seed{seed}/predictions.parquet",
+                task=TASK_NAMES,
+                seed=SEEDS,
+            ),
+            accuracy=["results/eval/{model}/base/accuracy.csv"]
+            + expand(
+                "results/eval/{{model}}/{task}/seed{seed}/accuracy.csv",
+                task=TASK_NAMES,
+                seed=SEEDS,
+            ),
+        params:
+            base_model=get_base_model,
+            settings=get_eval_params,
+            tasks=EVAL_TASKS,
+            sources=[("base", "")] + [(t, s) for t in TASK_NAMES for s in SEEDS],
+        resources:
+            gpu=get_eval_gpus,
+        log:
+            "results/logs/eval_model_shared/{model}.log",
+        benchmark:
+            "results/benchmarks/eval_model_shared/{model}.tsv"
+        conda:
+            "../../envs/train.yaml"
+        script:
+            "../scripts/evaluate.py"
+
+else:
+
+    rule eval_base:
+        """The untuned base model on every evaluation split (the PGF reference)."""
+        input:
+            model=get_base_model_input,
+            splits=get_eval_splits,
+        output:
+            predictions="results/eval/{model}/base/predictions.parquet",
+            accuracy="results/eval/{model}/base/accuracy.csv",
+        log:
+            "results/logs/eval_base/{model}.log",
+        benchmark:
+            "results/benchmarks/eval_base/{model}.tsv"
+        conda:
+            "../../envs/train.yaml"
+        resources:
+            gpu=get_eval_gpus,
+        params:
+            base_model=get_base_model,
+            settings=get_eval_params,
+            tasks=EVAL_TASKS,
+        script:
+            "../scripts/evaluate.py"
 
 
-rule eval_checkpoint:
-    """One adapter on every evaluation split."""
-    input:
-        model=get_base_model_input,
-        splits=get_eval_splits,
-        adapter="results/checkpoints/{model}/{task}/seed{seed}/adapter_model.safetensors",
-        adapter_config="results/checkpoints/{model}/{task}/seed{seed}/adapter_config.json",
-    output:
-        predictions="results/eval/{model}/{task}/seed{seed}/predictions.parquet",
-        accuracy="results/eval/{model}/{task}/seed{seed}/accuracy.csv",
-    log:
-        "results/logs/eval_checkpoint/{model}/{task}/seed{seed}.log",
-    benchmark:
-        "results/benchmarks/eval_checkpoint/{model}/{task}/seed{seed}.tsv"
-    conda:
-        "../../envs/train.yaml"
-    resources:
-        gpu=get_eval_gpus,
-    params:
-        base_model=get_base_model,
-        settings=get_eval_params,
-        tasks=EVAL_TASKS,
-    script:
-        "../scripts/evaluate.py"
+    rule eval_checkpoint:
+        """One adapter on every evaluation split."""
+        input:
+            model=get_base_model_input,
+            splits=get_eval_splits,
+            adapter="results/checkpoints/{model}/{task}/seed{seed}/adapter_model.safetensors",
+            adapter_config="results/checkpoints/{model}/{task}/seed{seed}/adapter_config.json",
+        output:
+            predictions="results/eval/{model}/{task}/seed{seed}/predictions.parquet",
+            accuracy="results/eval/{model}/{task}/seed{seed}/accuracy.csv",
+        log:
+            "results/logs/eval_checkpoint/{model}/{task}/seed{seed}.log",
+        benchmark:
+            "results/benchmarks/eval_checkpoint/{model}/{task}/seed{seed}.tsv"
+        conda:
+            "../../envs/train.yaml"
+        resources:
+            gpu=get_eval_gpus,
+        params:
+            base_model=get_base_model,
+            settings=get_eval_params,
+            tasks=EVAL_TASKS,
+        script:
+            "../scripts/evaluate.py"

@@ -174,3 +174,32 @@ def evaluate_many(
                               share_vision=share_vision, log=log)
     for src, pred_out, acc_out in jobs:
         write_tables(*tables[src.name], pred_out, acc_out)
+
+
+def evaluate_many_cached(
+    base_model: str | Path,
+    eval_splits: dict[str, str | Path],
+    jobs: Sequence[tuple[Source, str | Path, str | Path]],
+    model_name: str,
+    cache_root: str | Path,
+    settings: dict[str, Any],
+    batch_size: int = 8,
+    log: Callable[[str], None] = print,
+) -> list[str]:
+    """:func:`evaluate_many`, evaluating only sources missing from the cache; returns their names."""
+    from ..train.resume import sha256_file
+    from .cache import EvalCache, source_key
+
+    cache = EvalCache(cache_root)
+    digests = {t: sha256_file(Path(p)) for t, p in eval_splits.items()}
+    keys = {src.name: source_key(base_model, src.adapter, eval_splits,
+                                 {**settings, "model_name": model_name, "source": src.source, "seed": src.seed},
+                                 digests)
+            for src, _, _ in jobs}
+    todo = [j for j in jobs if not cache.fetch(keys[j[0].name], j[1], j[2])]
+    log(f"[eval] {len(jobs) - len(todo)} of {len(jobs)} sources unchanged (from cache); evaluating {len(todo)}")
+    if todo:
+        evaluate_many(base_model, eval_splits, todo, model_name, batch_size=batch_size, log=log)
+        for src, pred, acc in todo:
+            cache.store(keys[src.name], pred, acc)
+    return [src.name for src, _, _ in todo]
