@@ -30,7 +30,7 @@ CHOICES = ["Point A", "Point B", "Point C", "Point D"]
 
 @dataclass(frozen=True)
 class FunctionalCorrespondenceParams:
-    pairs_per_row: int = 10
+    pairs_per_row: int = 60  # enough rows x partners for the paper's 100k; --limit trims
     cross_category: bool = True
     min_distractor_dist: float = 0.03
     val_fraction: float = 0.05

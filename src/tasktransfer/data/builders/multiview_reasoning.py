@@ -34,8 +34,8 @@ class MultiviewReasoningParams:
     pairs_per_video: int = 25
     edge_fraction: float = 0.25
     min_orbit_deg: float = 15.0
-    val_fraction: float = 0.1
-    test_fraction: float = 0.1
+    val_fraction: float = 0.05
+    test_fraction: float = 0.05
 
 
 def orbit(p1: FramePose, p2: FramePose) -> tuple[float, float]:
