@@ -136,3 +136,32 @@ def test_manifest_is_json_and_renders(tmp_path):
     page = render_html(m)
     assert "results/data/train/Counting.parquet" in page
     assert "<script>" not in page and "&lt;script&gt;" in page
+
+
+def test_workflow_lists_follow_the_config(tmp_path):
+    from pathlib import Path
+
+    from tasktransfer.config import load_config
+    from tasktransfer.provenance.workflow import (
+        manifest_adapters,
+        manifest_jobs,
+        manifest_splits,
+        raw_input_dirs,
+    )
+
+    root = Path(__file__).resolve().parents[2]
+    demo = load_config(root / "config" / "demo.yaml")
+    jobs = manifest_jobs(demo)
+    n = len(demo["tasks"]) * len(demo["seeds"])
+    assert len(jobs) == 1 + 2 * n
+    assert jobs[1] == {
+        "rule": "train_lora",
+        "wildcards": {"model": "tiny", "task": "Visual_Similarity", "seed": "0"},
+        "benchmark": "results/benchmarks/train_lora/tiny/Visual_Similarity/seed0.tsv",
+        "gpus": 1,
+    }
+    assert len(manifest_adapters(demo)) == n
+    assert len(manifest_splits(demo)) == 2 * len(demo["tasks"])
+    assert raw_input_dirs(demo) == []
+    raw = {"data": {"mode": "raw", "raw_root": str(tmp_path), "blink": "BLINK-Benchmark/BLINK"}}
+    assert raw_input_dirs(raw) == [str(tmp_path)]  # a hub id is not a local input

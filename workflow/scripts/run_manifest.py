@@ -1,5 +1,7 @@
 """Entry point of rule run_manifest (logic: tasktransfer.provenance)."""
 
+import os
+
 from tasktransfer.workflow_io import job_logging
 
 with job_logging(snakemake.log[0]):
@@ -7,8 +9,10 @@ with job_logging(snakemake.log[0]):
     from tasktransfer.provenance import build_manifest, discover_benchmarks, render_html
 
     p = snakemake.params
-    known = [job["benchmark"] for job in p.jobs]
-    jobs = list(p.jobs) + discover_benchmarks(p.benchmark_root, known)
+    known = list(snakemake.input.benchmarks)
+    # Benchmarks of the other rules (data builders, aggregation) sit beside the GPU jobs'.
+    root = os.path.commonpath([os.path.dirname(os.path.dirname(b)) for b in known])
+    jobs = list(p.jobs) + discover_benchmarks(root, known)
     manifest = build_manifest(
         dict(snakemake.config),
         repo_root=p.repo_root,

@@ -1,0 +1,58 @@
+"""What the run-manifest rule needs from a config: its jobs, splits, adapters, raw inputs.
+
+Paths follow the workflow's results layout (Snakefile header); kept here rather than in
+the rules so that the rule file stays declarative and this stays testable.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Mapping
+
+from ..config.resolve import eval_tasks
+
+
+def manifest_jobs(config: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Every GPU job with its benchmark file and the GPUs it holds (from the config)."""
+    jobs = []
+    for model, m in config["models"].items():
+        train_gpus, eval_gpus = m.get("train_gpus", 0), m.get("eval_gpus", 0)
+        jobs.append({"rule": "eval_base", "wildcards": {"model": model},
+                     "benchmark": f"results/benchmarks/eval_base/{model}.tsv", "gpus": eval_gpus})
+        for task in config["tasks"]:
+            for seed in config["seeds"]:
+                for rule, gpus in (("train_lora", train_gpus), ("eval_checkpoint", eval_gpus)):
+                    jobs.append({
+                        "rule": rule,
+                        "wildcards": {"model": model, "task": task, "seed": str(seed)},
+                        "benchmark": f"results/benchmarks/{rule}/{model}/{task}/seed{seed}.tsv",
+                        "gpus": gpus,
+                    })
+    return jobs
+
+
+def manifest_benchmarks(config: Mapping[str, Any]) -> list[str]:
+    return [job["benchmark"] for job in manifest_jobs(config)]
+
+
+def manifest_splits(config: Mapping[str, Any]) -> list[str]:
+    return [f"results/data/train/{t}.parquet" for t in config["tasks"]] + [
+        f"results/data/eval/{t}.parquet" for t in eval_tasks(config)
+    ]
+
+
+def manifest_adapters(config: Mapping[str, Any]) -> list[str]:
+    return [
+        f"results/checkpoints/{model}/{task}/seed{seed}/adapter_model.safetensors"
+        for model in config["models"]
+        for task in config["tasks"]
+        for seed in config["seeds"]
+    ]
+
+
+def raw_input_dirs(config: Mapping[str, Any]) -> list[str]:
+    """Local raw datasets read by the data builders (none for generated data)."""
+    data = config["data"]
+    if data.get("mode") != "raw":
+        return []
+    return [p for p in (data.get("raw_root"), data.get("blink")) if p and os.path.isdir(p)]
