@@ -104,7 +104,7 @@ TEMPLATES: dict[str, PromptTemplate] = {
         "instance, if a person uses a pot versus a hammer to \"Mash/Pound\", then the bottom part of the "
         "pot corresponds to the face of the hammer, and the handle of the pot corresponds to the handle "
         "of the hammer. In the same way, the parts of two objects that a person would use to perform an "
-        "action correspond to each other, even when the objects belong to different categories.\nGiven "
+        "action correspond to each other, even if unrelated.\nGiven "
         "the following two images, a reference point is annotated on the first image, labeled with REF. "
         f"{_CORR_CHOICE_SENTENCE} Select between the choices on the second image and find the "
         "corresponding point for the reference point, if a person wants to \"{action}\" with the objects. "
