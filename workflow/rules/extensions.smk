@@ -14,7 +14,7 @@
 from dataclasses import asdict
 
 from tasktransfer.config.resolve import train_params
-from tasktransfer.extensions.pipeline import multitask_train_params
+from tasktransfer.extensions.runs import multitask_train_params
 from tasktransfer.extensions.settings import ExtensionSettings
 
 EXT = (
@@ -60,12 +60,41 @@ def get_ext_targets(wildcards=None):
     return list(EXT.selection.targets)
 
 
-def get_ext_selection_params(wildcards=None):
-    return asdict(EXT.selection)
+# Each rule gets only the settings that change its outputs, so that e.g. a new bootstrap
+# size redraws a figure without retraining anything (Snakemake's params rerun trigger).
+_EXT_KEYS = {
+    "select": ["targets", "k", "n_random", "significant_only", "alpha", "seed"],
+    "prep": ["form", "mini_fraction", "seed"],
+    "visatb": ["form", "mini_fraction", "temperature", "alpha_out", "alpha_in", "alpha_d",
+               "strategies", "undefined", "seed"],
+    "selection_report": ["n_bootstrap", "seed"],
+    "balance_report": ["strategies", "n_bootstrap", "seed"],
+}
 
 
-def get_ext_balance_params(wildcards=None):
-    return asdict(EXT.balance)
+def _ext_params(study, step):
+    settings = asdict(getattr(EXT, study))
+    return {k: settings[k] for k in _EXT_KEYS[step]}
+
+
+def get_ext_select_params(wildcards=None):
+    return _ext_params("selection", "select")
+
+
+def get_ext_prep_params(wildcards=None):
+    return _ext_params("balance", "prep")
+
+
+def get_ext_visatb_params(wildcards=None):
+    return _ext_params("balance", "visatb")
+
+
+def get_ext_selection_report_params(wildcards=None):
+    return _ext_params("selection", "selection_report")
+
+
+def get_ext_balance_report_params(wildcards=None):
+    return _ext_params("balance", "balance_report")
 
 
 def get_ext_significance(wildcards):
@@ -125,7 +154,7 @@ def _ext_eval_file(model, study, run, seed, name):
 
 def get_ext_selection_predictions(wildcards):
     """Base, direct and every trained mixture's predictions (read after the checkpoint)."""
-    from tasktransfer.extensions.pipeline import read_specs
+    from tasktransfer.extensions.spec import read_specs
 
     spec_dir = checkpoints.ext_select.get(model=wildcards.model).output[0]
     runs = [s.name for s in read_specs(spec_dir) if s.tasks]
@@ -219,7 +248,7 @@ checkpoint ext_select:
     params:
         pgf=get_ext_pgf_matrix,
         significance=get_ext_significance,
-        settings=get_ext_selection_params,
+        settings=get_ext_select_params,
         targets=get_ext_targets,
         tasks=TASK_NAMES,
         caps=_ext_caps(),
@@ -240,7 +269,7 @@ rule ext_prep_specs:
     output:
         directory("results/extensions/{model}/balance/prep_specs"),
     params:
-        settings=get_ext_balance_params,
+        settings=get_ext_prep_params,
         tasks=TASK_NAMES,
         caps=_ext_caps(),
     log:
@@ -314,7 +343,7 @@ rule ext_visatb:
     output:
         directory("results/extensions/{model}/balance/visatb"),
     params:
-        settings=get_ext_balance_params,
+        settings=get_ext_visatb_params,
         tasks=TASK_NAMES,
         caps=_ext_caps(),
     log:
@@ -347,7 +376,7 @@ rule ext_selection_report:
         ),
         pdf="results/extensions/{model}/selection/selection.pdf",
     params:
-        settings=get_ext_selection_params,
+        settings=get_ext_selection_report_params,
         upper=get_ext_upper,
     log:
         "results/logs/ext_selection_report/{model}.log",
@@ -380,7 +409,7 @@ rule ext_balance_report:
         ),
         pdf="results/extensions/{model}/balance/balance.pdf",
     params:
-        settings=get_ext_balance_params,
+        settings=get_ext_balance_report_params,
         tasks=TASK_NAMES,
     log:
         "results/logs/ext_balance_report/{model}.log",

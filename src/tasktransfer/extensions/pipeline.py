@@ -15,7 +15,6 @@ rows of its training split capped by ``tasks.<task>.examples``; a mini subset ha
 
 from __future__ import annotations
 
-import math
 import os
 from pathlib import Path
 from typing import Any, Mapping, Sequence
@@ -28,8 +27,9 @@ from .inputs import mean_accuracy, performance_matrix, read_matrix
 from .multitask import balance_specs
 from .results import balance_results, plot_balance, plot_selection, selection_results
 from .selection import rank_sources, selection_specs
+from .runs import mini_count, mixture_train_params, multitask_train_params
 from .settings import BalanceSettings, SelectionSettings
-from .spec import MixtureSpec, read_spec, write_spec
+from .spec import MixtureSpec, read_specs, write_spec
 from .visatb import weights_from_runs
 
 __all__ = [
@@ -58,46 +58,6 @@ def direct_counts(splits: Mapping[str, PathLike], caps: Mapping[str, int | None]
         cap = caps.get(task)
         out[task] = min(rows, int(cap)) if cap else rows
     return out
-
-
-def mini_count(n: int, fraction: float) -> int:
-    """Size of a mini subset: ``ceil(fraction * n)``, at least one example."""
-    if not 0 < fraction <= 1:
-        raise ValueError(f"mini fraction must be in (0, 1], got {fraction!r}")
-    return max(1, math.ceil(fraction * n))
-
-
-def mixture_train_params(direct: Mapping[str, Any], n_direct: int, budget: int) -> dict[str, Any]:
-    """Training settings of a mixture run derived from a task's direct-run settings.
-
-    ``max_examples`` becomes the mixture's budget (the trainer's mixture reads it so); a
-    step-limited schedule is scaled by ``budget / n_direct`` so the run makes as many
-    passes over its data as the direct run (epoch-based schedules need no change).
-    """
-    params = dict(direct)
-    params["max_examples"] = int(budget)
-    if params.get("max_steps"):
-        params["max_steps"] = max(1, math.ceil(params["max_steps"] * budget / n_direct))
-    return params
-
-
-def multitask_train_params(per_task: Mapping[str, Mapping[str, Any]], settings: BalanceSettings) -> dict[str, Any]:
-    """Settings of the multi-task runs: the first task's, with one lr and an epoch schedule.
-
-    ``lr`` defaults to the smallest task lr, ``epochs`` to the largest task ``epochs`` (1
-    if every task is step-limited); a step limit never applies to the multi-task runs.
-    """
-    if not per_task:
-        raise ValueError("multitask_train_params: no tasks")
-    first = dict(next(iter(per_task.values())))
-    lrs = [float(p["lr"]) for p in per_task.values()]
-    epochs = [float(p["epochs"]) for p in per_task.values() if p.get("epochs")]
-    first.update(
-        lr=settings.lr if settings.lr is not None else min(lrs),
-        epochs=settings.epochs if settings.epochs is not None else (max(epochs) if epochs else 1.0),
-        max_steps=None,
-    )
-    return first
 
 
 def prep_specs(tasks: Sequence[str], counts: Mapping[str, int], settings: BalanceSettings) -> list[MixtureSpec]:
@@ -130,11 +90,6 @@ def _write_specs(out_dir: PathLike, specs: Sequence[MixtureSpec], extra: Mapping
             write_spec(tmp / f"{spec.name}.json", spec)
         for name, frame in (extra or {}).items():
             frame.to_csv(tmp / name, index=False)
-
-
-def read_specs(spec_dir: PathLike) -> list[MixtureSpec]:
-    """Every ``*.json`` spec in a directory, sorted by name."""
-    return [read_spec(p) for p in sorted(Path(spec_dir).glob("*.json"))]
 
 
 def run_selection(

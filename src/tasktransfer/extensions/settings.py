@@ -43,7 +43,7 @@ import difflib
 from dataclasses import dataclass, field, fields
 from typing import Any, Mapping, Sequence
 
-from .visatb import VisATBConfig
+from .visatb_config import VisATBConfig
 
 __all__ = ["BalanceSettings", "ExtensionSettings", "SelectionSettings"]
 

@@ -38,7 +38,7 @@ from typing import Any, Literal, Mapping
 
 from ..atomic import write_json
 
-__all__ = ["MixtureSpec", "read_spec", "write_spec", "STRATEGIES"]
+__all__ = ["MixtureSpec", "read_spec", "read_specs", "write_spec", "STRATEGIES"]
 
 STRATEGIES = (
     "pgf_topk", "random", "uniform", "direct",  # data selection
@@ -151,3 +151,8 @@ def read_spec(path: str | os.PathLike[str]) -> MixtureSpec:
     if not isinstance(record, dict):
         raise ValueError(f"{p}: expected a JSON object, got {type(record).__name__}")
     return MixtureSpec.from_json(record, origin=str(p))
+
+
+def read_specs(spec_dir: PathLike) -> list[MixtureSpec]:
+    """Every ``*.json`` spec in a directory, sorted by name."""
+    return [read_spec(p) for p in sorted(Path(spec_dir).glob("*.json"))]
