@@ -165,3 +165,8 @@ def test_workflow_lists_follow_the_config(tmp_path):
     assert raw_input_dirs(demo) == []
     raw = {"data": {"mode": "raw", "raw_root": str(tmp_path), "blink": "BLINK-Benchmark/BLINK"}}
     assert raw_input_dirs(raw) == [str(tmp_path)]  # a hub id is not a local input
+
+
+def test_render_says_when_code_state_is_unknown(tmp_path):
+    page = render_html(build_manifest({"seeds": [0]}, repo_root=tmp_path))
+    assert "unknown: not run from a git checkout" in page and "<td>unknown</td>" in page

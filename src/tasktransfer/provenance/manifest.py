@@ -77,13 +77,19 @@ def _table(headers: list[str], rows: Iterable[Iterable[Any]]) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
+def _tree_state(git: Mapping[str, Any]) -> str:
+    if git["dirty"] is None:
+        return "unknown"
+    return "uncommitted edits: " + ", ".join(git["dirty_files"]) if git["dirty"] else "clean"
+
+
 def render_html(manifest: Mapping[str, Any]) -> str:
     """A self-contained HTML page of the manifest (for the report; the JSON is canonical)."""
     git, hw = manifest["git"], manifest["hardware"]
     gpus = ", ".join(f"{g['name']} ({g['memory']})" for g in hw["gpus"]) or "none"
     summary = [
-        ("git commit", git["commit"]),
-        ("working tree", "dirty: " + ", ".join(git["dirty_files"]) if git["dirty"] else "clean"),
+        ("git commit", git["commit"] or "unknown: not run from a git checkout"),
+        ("working tree", _tree_state(git)),
         ("config sha256", manifest["config_sha256"]),
         ("training seeds", ", ".join(map(str, manifest["seeds"]["training"]))),
         ("data seed", manifest["seeds"]["data"]),
