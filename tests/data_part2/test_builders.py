@@ -131,3 +131,21 @@ def test_jigsaw_same_image_variant(raw_roots, tmp_path):
     assert card.examples >= 30 and card.params["distractor_source"] == "same_image"
     with pytest.raises(ValueError, match="`distractor_source` is 'nope'"):
         _build("Jigsaw", raw_roots["Jigsaw"], tmp_path / "k.parquet", params={"distractor_source": "nope"})
+
+
+def test_art_style_parquet_images_get_the_near_duplicate_check(tmp_path):
+    """Paintings held in memory (Parquet form) see the same BLINK near-duplicate filter as files."""
+    import io
+
+    from tasktransfer.data.fixtures import wikiart
+    from tasktransfer.data.near_dup import NearDupIndex, dhash
+
+    root = tmp_path / "wikiart"
+    wikiart.write(root, 0, per_style=4, size=416)
+    blink_copy = Image.open(io.BytesIO(wikiart.painting(0, wikiart.FIXTURE_STYLES[0], 100 * len("train"), 416)))
+    index = NearDupIndex([dhash(blink_copy.resize((300, 300)))])  # BLINK's re-sized copy
+    plain = build_split("Art_Style", root, tmp_path / "a.parquet", seed=0, limit=200, progress=None)
+    guarded = build_split("Art_Style", root, tmp_path / "b.parquet", seed=0, limit=200, progress=None,
+                          near_dup=index)
+    assert plain.filtered["near_duplicate_of_blink_image"] == 0
+    assert guarded.filtered["near_duplicate_of_blink_image"] > 0 and guarded.examples == 200

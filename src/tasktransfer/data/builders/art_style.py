@@ -19,13 +19,14 @@ import io
 import random
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 from PIL import Image
 
 from ...splits import Example
 from ..context import BuildContext
-from ..errors import BadRecord, CorruptImage, MissingField
+from ..errors import BadRecord, CorruptImage, Filtered, MissingField
+from ..near_dup import dhash
 from ..prompts import TEMPLATES
 from ..registry import Builder, Item, register_builder
 from ..sources.wikiart import Painting, read_wikiart
@@ -78,16 +79,34 @@ def sample_triplets(styles: list[int], n: int, seed: int, weighting: str = "unif
     return out
 
 
-def _check_bytes(data: bytes, record: str) -> tuple[int, int]:
+def _check_bytes(data: bytes, record: str, on_image: Callable[[Image.Image], None] | None = None) -> tuple[int, int]:
+    """Decode in-memory image bytes as ``passthrough_image`` does for files; return (w, h)."""
     try:
         with Image.open(io.BytesIO(data)) as im:
             size = im.size
             if im.format == "JPEG":  # reduced decode still reads the whole stream
                 im.draft("RGB", (max(1, size[0] // 8), max(1, size[1] // 8)))
             im.load()
+            if on_image is not None:
+                on_image(im)
             return size
+    except Filtered:
+        raise
     except Exception as exc:  # Pillow raises many kinds for bad bytes
         raise CorruptImage(f"cannot decode image: {exc}", record=record) from None
+
+
+def _near_dup_check(ctx: BuildContext) -> Callable[[Image.Image], None] | None:
+    """The BLINK near-duplicate filter that ``ctx.passthrough`` applies to files, for bytes."""
+    index = ctx.near_dup
+    if index is None:
+        return None
+
+    def check(image: Image.Image) -> None:
+        if index.matches(dhash(image)):
+            raise Filtered("near_duplicate_of_blink_image")
+
+    return check
 
 
 @register_builder
@@ -122,8 +141,10 @@ class ArtStyleBuilder(Builder):
 
     def _bytes(self, painting: Painting, ctx: BuildContext) -> bytes:
         if painting.data is not None:
-            size = _check_bytes(painting.data, painting.key)
-            ctx._pending.append((size, False))  # pass-through accounting for in-memory images
+            size = _check_bytes(painting.data, painting.key, _near_dup_check(ctx))
+            # Card accounting as ctx.passthrough does for files (the context has no public
+            # entry point for images that are already in memory).
+            ctx._pending.append((size, False))
             return painting.data
         if painting.path is None:
             raise MissingField("painting has neither bytes nor a path", record=painting.key)
