@@ -19,5 +19,5 @@ def raw_roots(tmp_path_factory):
 @pytest.fixture(scope="session")
 def blink_root(tmp_path_factory):
     out = tmp_path_factory.mktemp("blink")
-    blink_fixture.write(out, seed=0, n_per_task=8)
+    blink_fixture.write(out, seed=0, n_per_task=12)
     return out

@@ -45,6 +45,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     fx = sub.add_parser("fixtures", help="write a small BLINK val for all 13 tasks in the hub's Parquet layout")
     fx.add_argument("--out", required=True)
     fx.add_argument("--seed", type=int, default=0)
-    fx.add_argument("--n-per-task", type=int, default=8)
+    fx.add_argument("--n-per-task", type=int, default=12, help="questions per task (12: letters exactly balanced for 2, 3 and 4 options)")
     fx.add_argument("--tasks", nargs="+", default=None)
     fx.set_defaults(func=_cmd_fixtures)
