@@ -149,3 +149,21 @@ def test_art_style_parquet_images_get_the_near_duplicate_check(tmp_path):
                           near_dup=index)
     assert plain.filtered["near_duplicate_of_blink_image"] == 0
     assert guarded.filtered["near_duplicate_of_blink_image"] > 0 and guarded.examples == 200
+
+
+def test_art_style_from_image_folders(tmp_path):
+    """The folder form (<split>/<Style>/<file>) builds through the file pass-through path."""
+    from tasktransfer.data.fixtures import wikiart
+
+    for style in wikiart.FIXTURE_STYLES[:3]:
+        for k in range(3):
+            path = tmp_path / "train" / style / f"{k}.jpg"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(wikiart.painting(0, style, k))
+    card = build_split("Art_Style", tmp_path, tmp_path / "a.parquet", seed=0, limit=30, progress=None)
+    assert card.examples == 30 and card.images_passed_through == 90
+    rows = read_split(tmp_path / "a.parquet", ["meta"]).column("meta").to_pylist()
+    import json
+    for meta in map(json.loads, rows):
+        ref, pos, neg = meta["styles"]
+        assert ref == pos != neg

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, strategies as st
 
 from tasktransfer.data.errors import BadRecord, MissingField
 from tasktransfer.data.sources import nights, tallyqa, tara, vsr, wikiart
@@ -115,3 +116,18 @@ def test_wikiart_folder_form(tmp_path):
     assert any(isinstance(r, BadRecord) and "NotAStyle" in str(r) for r in recs)
     with pytest.raises(FileNotFoundError, match="no WikiArt split 'test'"):
         list(wikiart.read_wikiart(tmp_path, "test"))
+
+
+_WORD = st.text(alphabet="abcdefghijklmnopqrstuvwxyz", min_size=2, max_size=8)
+
+
+@given(subj=_WORD, obj=_WORD, relation=st.sampled_from(sorted(vsr.RELATIONS)))
+def test_vsr_rewrite_property(subj, obj, relation):
+    """Every VSR relation in its caption form rewrites to a question keeping subject, relation and object."""
+    verb = relation in ("contains", "consists of", "has as a part")
+    caption = f"The {subj} {relation} the {obj}." if verb else f"The {subj} is {relation} the {obj}."
+    q = vsr.caption_to_question(caption, relation)
+    if verb:
+        assert q.startswith(f"Does the {subj} ") and q.endswith(f" the {obj}?")
+    else:
+        assert q == f"Is the {subj} {relation} the {obj}?"
