@@ -86,6 +86,7 @@ class JigsawBuilder(Builder):
 
     def examples(self, item: Item, ctx: BuildContext) -> Iterator[Example]:
         rec, other = item.data
+        rec: TaraRecord
         p: JigsawParams = ctx.params
         file = split_file(ctx.raw_root, ctx.split)
         record = f"line {rec.line} ({rec.image_url})"
