@@ -167,3 +167,16 @@ def test_art_style_from_image_folders(tmp_path):
     for meta in map(json.loads, rows):
         ref, pos, neg = meta["styles"]
         assert ref == pos != neg
+
+
+def test_forensic_images_normalised_alike(raw_roots, tmp_path):
+    """No size/format shortcut: the real photo and the generated ones come out as same-size JPEGs."""
+    import io
+
+    _build("Forensic_Detection", raw_roots["Forensic_Detection"], tmp_path / "f.parquet", limit=8)
+    for row in read_split(tmp_path / "f.parquet", ["images"]).column("images").to_pylist():
+        shapes = {(im.format, im.size) for im in (Image.open(io.BytesIO(x["bytes"])) for x in row)}
+        assert shapes == {("JPEG", (512, 512))}
+    card = _build("Forensic_Detection", raw_roots["Forensic_Detection"], tmp_path / "g.parquet", limit=8,
+                  params={"normalise": "false"})
+    assert card.images_reencoded == 0 and card.images_passed_through == 32

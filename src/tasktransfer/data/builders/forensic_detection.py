@@ -5,6 +5,12 @@ Rule ``forensic_one_real``: one question per COCO image that has at least
 real photograph plus three of them, drawn with the item's seeded stream when there are
 more; the real one takes a balanced position among the four (options: "the first
 image" .. "the fourth image"). Images with fewer generated versions are filtered.
+
+Rule ``forensic_normalise`` (on by default): photographs (COCO, 640x480 JPEG) and
+renderings (SDXL, 1024x1024, often PNG) differ in size, aspect and encoding, which would
+let a model find the real one without looking at content. All four images are therefore
+centre-cropped to a square, resized to ``size`` [512] and re-encoded as JPEG with the
+same settings; ``normalise=false`` keeps the original bytes.
 Producing the generated set (SDXL from the first caption of each image) is a separate
 step, documented in docs/data.md.
 """
@@ -14,6 +20,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
+
+from PIL import Image
 
 from ...splits import Example
 from ..context import BuildContext
@@ -28,10 +36,21 @@ from ._image_ids import content_ids
 class ForensicParams:
     n_generated: int = field(default=3, metadata={"help": "generated images per question (BLINK: 3)"})
     generated_dir: str = field(default="generated", metadata={"help": "folder of generated images + manifest.jsonl"})
+    normalise: bool = field(default=True, metadata={"help": "square-crop, resize and re-encode all four alike"})
+    size: int = field(default=512, metadata={"help": "side of the normalised images in pixels"})
 
     def __post_init__(self) -> None:
         if self.n_generated != 3:
             raise ValueError(f"`n_generated` is {self.n_generated}; BLINK's questions have four images, so 3")
+        if self.size < 32:
+            raise ValueError(f"`size` is {self.size}; expected at least 32 pixels")
+
+
+def square(image: Image.Image, size: int) -> Image.Image:
+    """Centre-crop ``image`` to a square and resize it to ``size`` x ``size``."""
+    side = min(image.size)
+    left, top = (image.width - side) // 2, (image.height - side) // 2
+    return image.crop((left, top, left + side, top + side)).resize((size, size), Image.Resampling.LANCZOS)
 
 
 @register_builder
@@ -66,11 +85,17 @@ class ForensicDetectionBuilder(Builder):
             raise Filtered("too_few_generated")
         chosen: list[GeneratedImage] = ctx.rng("generated").sample(gens, p.n_generated)
         record = f"image_id {img.image_id}"
-        real = ctx.passthrough(ctx.path(img.file, record=record), record=record)
-        fakes = [ctx.passthrough(ctx.path(f"{p.generated_dir}/{g.file}", file=manifest, record=f"line {g.line}"),
-                                 record=f"line {g.line}") for g in chosen]
-        ids = content_ids([real, *fakes], ctx)
-        images, letter = ctx.place(real, fakes)
+        paths = [(ctx.path(img.file, record=record), record)]
+        paths += [(ctx.path(f"{p.generated_dir}/{g.file}", file=manifest, record=f"line {g.line}"), f"line {g.line}")
+                  for g in chosen]
+        if p.normalise:
+            raw = [path.read_bytes() for path, _ in paths]
+            ids = content_ids(raw, ctx)  # leakage ids of the source files, before re-encoding
+            encoded = [ctx.encode(square(ctx.load(path, record=rec), p.size)) for path, rec in paths]
+        else:
+            encoded = [ctx.passthrough(path, record=rec) for path, rec in paths]
+            ids = content_ids(encoded, ctx)
+        images, letter = ctx.place(encoded[0], encoded[1:])
         yield ctx.example("", images, list(TEMPLATES[self.task].choices), letter,
                           meta={"image": img.file, "generated": [g.file for g in chosen],
                                 "generators": sorted({g.generator for g in chosen})},
