@@ -5,8 +5,8 @@ and height (BLINK's val images: a 400x220 picture with a 200x110 black corner); 
 the picture with that region black, the answer patch is the region itself.
 Rule ``jigsaw_distractor``: with ``distractor_source="other_image"`` (default, as in
 BLINK's val_Jigsaw_1 whose wrong patch shows a different photograph) the wrong patch is
-the same corner of another TARA picture, resized to the same size; the partner is the
-next picture in a hash order of the keys (salted by ``partner_salt``) so it is fixed
+the same corner of another TARA picture, fitted (cropped to the aspect, then scaled) to
+the same size; the partner is the next picture in a hash order of the keys (salted by ``partner_salt``) so it is fixed
 while listing and its source id is checked for leakage too. With ``"same_image"`` it is
 a same-size patch elsewhere in the same picture overlapping the corner by at most
 ``max_overlap`` (IoU). Patches take balanced positions 2 and 3.
@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
-from PIL import Image
+from PIL import Image, ImageOps
 
 from ...splits import Example
 from ..context import BuildContext
@@ -104,7 +104,9 @@ class JigsawBuilder(Builder):
                 raise BadRecord("no second picture in the split to take the wrong patch from", file=file, record=record)
             opath = ctx.path(f"{p.image_dir}/{other.image}", file=file, record=f"line {other.line}")
             sources.append(opath.read_bytes())
-            wrong = _fit(ctx.load(opath, record=f"line {other.line}"), p.max_side).resize((w, h)).crop(corner)
+            # fit (crop to the aspect, then scale) rather than stretch: no distortion cue
+            partner = ImageOps.fit(ctx.load(opath, record=f"line {other.line}"), (w, h), Image.Resampling.BICUBIC)
+            wrong = partner.crop(corner)
         else:
             rng = ctx.rng("distractor")
             for _ in range(200):
