@@ -75,3 +75,20 @@ def test_zero3_adapter_is_gathered_and_loads(tiny_model, small_splits, tmp_path)
     assert tensors and all(t.numel() > 0 for t in tensors.values())
     model = PeftModel.from_pretrained(load_model(tiny_model), str(tmp_path / "out"))
     assert any("lora_B" in n for n, _ in model.named_parameters())
+
+
+def test_run_job_with_a_mixture_spec_and_tla(tiny_model, small_splits, tmp_path):
+    from tasktransfer.train.launch import run_job
+
+    job = {
+        "base_model": str(tiny_model), "out_dir": str(tmp_path / "out"), "seed": 1,
+        "params": {"lr": 1e-2, "max_steps": 2, "global_batch": 4, "per_device_batch": 2},
+        # the shape tasktransfer.extensions.spec.MixtureSpec.to_mixture_config() writes
+        "mixture": {"tasks": {"Counting": {"ratio": 6.0, "weight": 1.0}, "Relative_Depth": {"ratio": 2.0, "weight": 2.0}},
+                    "budget": 8, "seed": 0, "loss": "tla"},
+        "splits": {t: str(small_splits[t, "train"]) for t in ("Counting", "Relative_Depth")},
+    }
+    metrics = run_job(job)
+    assert metrics["settings"]["loss_aggregation"] == "task"
+    assert {t: v["examples"] for t, v in metrics["mixture"]["tasks"].items()} == {"Counting": 6, "Relative_Depth": 2}
+    assert (tmp_path / "out/adapter_model.safetensors").exists()

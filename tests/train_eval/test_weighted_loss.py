@@ -118,3 +118,18 @@ def test_many_distinct_token_weights_use_the_elementwise_path():
     w = torch.rand(labels.shape, generator=torch.Generator().manual_seed(0)) + 0.1
     losses, mask = token_losses(logits, labels)
     torch.testing.assert_close(vitw_loss(logits, labels, w), (w * losses * mask).sum() / (w * mask).sum())
+
+
+def test_tla_over_microbatches_equals_tla_of_the_whole_batch():
+    from tasktransfer.train.weighted_loss import task_token_counts, tla_as_token_weights
+
+    logits, labels = _batch(10, b=6)
+    tasks = torch.tensor([0, 1, 0, 2, 1, 0])
+    weights = torch.tensor([1.0, 2.0, 0.5])
+    parts = [slice(0, 2), slice(2, 4), slice(4, 6)]
+    batches = [{"labels": labels[s], "task_ids": tasks[s]} for s in parts]
+    counts = sum(task_token_counts(b["labels"], b["task_ids"], 3) for b in batches)
+    den = tla_as_token_weights(batches, weights, counts)
+    total = sum(vitw_loss(logits[s], b["labels"], b["loss_weights"], denominator=den) for s, b in zip(parts, batches))
+    expected = tla_loss(logits, labels, tasks, {0: 1.0, 1: 2.0, 2: 0.5})
+    torch.testing.assert_close(total, expected)

@@ -43,7 +43,8 @@ class SupervisedCollator:
     """Chat-format each example; supervise only the answer letter and end-of-turn token.
 
     Items carrying ``loss_weight`` (mixtures) add a float ``loss_weights`` tensor, one
-    weight per example, which the trainer applies per token (VITW).
+    weight per example, which the trainer applies per token (VITW), and an integer
+    ``task_ids`` tensor (for task-level aggregation).
     """
 
     def __init__(self, processor) -> None:
@@ -69,4 +70,8 @@ class SupervisedCollator:
             import torch
 
             enc["loss_weights"] = torch.tensor([float(ex.get("loss_weight", 1.0)) for ex in batch])
+        if all("task_index" in ex for ex in batch):
+            import torch
+
+            enc["task_ids"] = torch.tensor([int(ex["task_index"]) for ex in batch])
         return dict(enc)

@@ -18,23 +18,34 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from .mixture import MixtureComponent
 from .resume import PREEMPTED_EXIT_CODE, Preempted
 
 
 def run_job(job: dict[str, Any]) -> dict[str, Any]:
-    """Train as ``job`` says (keys: base_model, train_split, out_dir, params, seed, extra_metrics, resume_root)."""
+    """Train as ``job`` says.
+
+    Keys: base_model, out_dir, params (resolved train settings), seed, extra_metrics,
+    resume_root, and either train_split (one split path) or mixture + splits: a mixture
+    config ``{"tasks": {task: {"ratio", "weight"}}, "budget": n, "loss": "vitw"|"tla"}``
+    (what ``tasktransfer.extensions.spec.MixtureSpec.to_mixture_config`` writes) and
+    ``{task: split path}``.
+    """
+    from .mixture import components_from_config
     from .trainer import settings_from_params, train_lora
 
-    split = job["train_split"]
-    if isinstance(split, list):  # a mixture: [{task, path, ratio, weight}, ...]
-        split = [MixtureComponent(c["task"], Path(c["path"]), float(c.get("ratio", 1.0)), float(c.get("weight", 1.0)))
-                 for c in split]
+    params = dict(job["params"])
+    if "mixture" in job:
+        mix = job["mixture"]
+        split = components_from_config(mix["tasks"], job["splits"])
+        params["max_examples"] = int(mix["budget"])
+        params["loss"] = mix.get("loss", "vitw")
+    else:
+        split = job["train_split"]
     return train_lora(
         base_model=job["base_model"],
         train_split=split,
         out_dir=job["out_dir"],
-        settings=settings_from_params(job["params"]),
+        settings=settings_from_params(params),
         seed=int(job["seed"]),
         extra_metrics=job.get("extra_metrics"),
         resume_root=job.get("resume_root"),

@@ -96,7 +96,8 @@ class MixtureDataset:
     """Examples of a mixture in a fixed seeded order; items carry ``task`` and ``loss_weight``.
 
     Item dicts have the keys of a single-split dataset (``id``, ``task``, ``images`` as
-    bytes, ``question``, ``answer``) plus ``loss_weight``. Splits stay as Arrow tables
+    bytes, ``question``, ``answer``) plus ``loss_weight`` and ``task_index`` (position of
+    the task among the components). Splits stay as Arrow tables
     (compressed images), rows are materialised per item.
     """
 
@@ -139,6 +140,7 @@ class MixtureDataset:
             "question": rec["question"],
             "answer": rec["answer"],
             "loss_weight": self.components[k].weight,
+            "task_index": k,
         }
 
     def describe(self) -> dict[str, Any]:

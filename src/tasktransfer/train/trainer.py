@@ -48,6 +48,7 @@ class TrainSettings:
     quantization: str = "none"  # none | 4bit (QLoRA; GPU with bitsandbytes only)
     checkpoint_steps: int = 0  # resumable checkpoint every N optimizer steps (0: off)
     checkpoint_minutes: float = 20.0  # ... and at least every this many minutes (0: off)
+    loss_aggregation: str = "token"  # token: VITW / plain token mean; task: TLA (mixtures)
 
     def __post_init__(self) -> None:
         if not self.lr > 0:
@@ -63,6 +64,7 @@ class TrainSettings:
             ("quantization", self.quantization, QUANTIZATION),
             ("gradient_checkpointing", self.gradient_checkpointing, ("auto", "on", "off")),
             ("precision", self.precision, ("auto", "bf16", "fp32")),
+            ("loss_aggregation", self.loss_aggregation, ("token", "task")),
         ):
             if value not in allowed:
                 raise ValueError(f"`{key}` is {value!r}; expected one of {list(allowed)}")
@@ -208,7 +210,10 @@ def train_lora(
             every_steps=settings.checkpoint_steps if resume_root is not None else 0,
             every_minutes=settings.checkpoint_minutes if resume_root is not None else 0.0,
         )
+        components = getattr(dataset, "components", None)
         trainer = WeightedLossTrainer(
+            loss_aggregation=settings.loss_aggregation if components else "token",  # one task: TLA == token mean
+            task_weights=[c.weight for c in components] if components else None,
             model=model,
             args=args,
             train_dataset=dataset,
@@ -259,6 +264,9 @@ def _jsonable(obj: Any) -> Any:
     return json.loads(json.dumps(obj, default=list))
 
 
+_LOSS_NAMES = {"token": "token", "vitw": "token", "ew": "token", "task": "task", "tla": "task"}
+
+
 def settings_from_params(params: dict[str, Any]) -> TrainSettings:
     """TrainSettings from the workflow's resolved params (tasktransfer.config.resolve)."""
     lora = params.get("lora") or {}
@@ -278,6 +286,7 @@ def settings_from_params(params: dict[str, Any]) -> TrainSettings:
         quantization=params.get("quantization", "none") or "none",
         checkpoint_steps=int(params.get("checkpoint_steps", 0)),
         checkpoint_minutes=float(params.get("checkpoint_minutes", 20.0)),
+        loss_aggregation=_LOSS_NAMES[params.get("loss", params.get("loss_aggregation", "token"))],
         lora=LoraSettings(
             r=int(lora.get("r", 8)),
             alpha=lora.get("alpha", 16),

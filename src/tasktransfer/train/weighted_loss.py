@@ -145,3 +145,28 @@ def tla_loss(
         num = num + weight * losses[rows].sum() / n_tokens
         den = den + weight
     return num / den if den.item() > 0 else losses.sum() * 0.0
+
+
+def task_token_counts(labels: torch.Tensor, task_ids: torch.Tensor, n_tasks: int,
+                      ignore_index: int = IGNORE_INDEX) -> torch.Tensor:
+    """Supervised tokens per task in a micro-batch, a ``(n_tasks,)`` float tensor."""
+    per_row = shifted_labels(labels, ignore_index).ne(ignore_index).sum(dim=1).float()
+    return torch.zeros(n_tasks, dtype=torch.float32).index_add_(0, task_ids.long().cpu(), per_row.cpu())
+
+
+def tla_as_token_weights(
+    batches: list[dict], task_weights: torch.Tensor, counts: torch.Tensor
+) -> torch.Tensor:
+    """Turn task-level aggregation over a whole optimizer step into VITW weights.
+
+    TLA = sum_t w_t * (task t's token-loss sum / N_t) / sum_{t present} w_t, which is VITW
+    with per-example weight w_t / N_t and denominator sum_{t present} w_t. ``counts`` are
+    the step's per-task token counts (summed over micro-batches and ranks). Rewrites each
+    batch's ``loss_weights`` in place and returns the denominator.
+    """
+    present = counts > 0
+    for batch in batches:
+        ids = batch["task_ids"].long().cpu()
+        w = task_weights[ids] / counts[ids].clamp_min(1.0)
+        batch["loss_weights"] = w.to(batch["labels"].device)
+    return (task_weights * present).sum()
