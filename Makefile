@@ -22,10 +22,10 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/snakemake --profile profiles/local --configfile $(DEMO_CONFIG)
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/snakemake --profile profiles/local --configfile $(DEMO_CONFIG)
 
 test: $(STAMP)
-	$(BIN)/pytest
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/pytest
 
 lint: $(STAMP)
 	$(BIN)/snakemake --lint --configfile $(DEMO_CONFIG)

@@ -46,6 +46,7 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    register_versions(sub)
     p = sub.add_parser("config", help="check a study config against the schema")
     p.add_argument("config")
     p.set_defaults(func=_config_check)
@@ -76,3 +77,24 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", default="")
     p.add_argument("--batch-size", type=int, default=8)
     p.set_defaults(func=_evaluate)
+
+
+def _versions(args: argparse.Namespace) -> int:
+    from .versions import STAGE_VERSIONS, unpinned_changes, write_pins
+
+    if args.pin:
+        for stage, pin in write_pins().items():
+            print(f"{stage}: version {pin['version']} digest {pin['digest'][:12]}")
+        return 0
+    problems = unpinned_changes()
+    for stage, version in STAGE_VERSIONS.items():
+        print(f"{stage}: version {version}")
+    for p in problems:
+        print(p)
+    return 1 if problems else 0
+
+
+def register_versions(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("versions", help="stage code versions (rerun policy); --pin after deciding on a bump")
+    p.add_argument("--pin", action="store_true", help="record the current source digests of every stage")
+    p.set_defaults(func=_versions)

@@ -111,3 +111,16 @@ def test_meta_is_json(tmp_path):
     path = tmp_path / "s.parquet"
     write_split(path, [_example(0, meta={"b": 1, "a": [1, 2]})])
     assert json.loads(read_split(path).column("meta")[0].as_py()) == {"a": [1, 2], "b": 1}
+
+
+def test_outputs_get_umask_permissions_not_0600(tmp_path):
+    import os
+    import stat
+
+    path = tmp_path / "s.parquet"
+    old = os.umask(0o022)
+    try:
+        write_split(path, [_example(0)])
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o644
