@@ -65,8 +65,17 @@ def get_ext_targets(wildcards=None):
 _EXT_KEYS = {
     "select": ["targets", "k", "n_random", "significant_only", "alpha", "seed"],
     "prep": ["form", "mini_fraction", "seed"],
-    "visatb": ["form", "mini_fraction", "temperature", "alpha_out", "alpha_in", "alpha_d",
-               "strategies", "undefined", "seed"],
+    "visatb": [
+        "form",
+        "mini_fraction",
+        "temperature",
+        "alpha_out",
+        "alpha_in",
+        "alpha_d",
+        "strategies",
+        "undefined",
+        "seed",
+    ],
     "selection_report": ["n_bootstrap", "seed"],
     "balance_report": ["strategies", "n_bootstrap", "seed"],
 }
@@ -145,7 +154,9 @@ def get_ext_eval_tasks(wildcards):
 
 
 def get_ext_eval_splits(wildcards):
-    return expand("results/data/eval/{task}.parquet", task=get_ext_eval_tasks(wildcards))
+    return expand(
+        "results/data/eval/{task}.parquet", task=get_ext_eval_tasks(wildcards)
+    )
 
 
 def _ext_eval_file(model, study, run, seed, name):
@@ -203,7 +214,9 @@ def get_ext_balance_predictions(wildcards):
         seed=SEEDS,
     )
     files += [
-        _ext_eval_file(wildcards.model, "balance", f"multitask__{m}", s, "predictions.parquet")
+        _ext_eval_file(
+            wildcards.model, "balance", f"multitask__{m}", s, "predictions.parquet"
+        )
         for m in EXT.balance.strategies
         for s in _ext_seeds("balance")
     ]
@@ -245,6 +258,12 @@ checkpoint ext_select:
         splits=get_ext_target_splits,
     output:
         directory("results/extensions/{model}/selection/specs"),
+    log:
+        "results/logs/ext_select/{model}.log",
+    benchmark:
+        "results/benchmarks/ext_select/{model}.tsv"
+    conda:
+        "../../envs/analysis.yaml"
     params:
         pgf=get_ext_pgf_matrix,
         significance=get_ext_significance,
@@ -252,12 +271,6 @@ checkpoint ext_select:
         targets=get_ext_targets,
         tasks=TASK_NAMES,
         caps=_ext_caps(),
-    log:
-        "results/logs/ext_select/{model}.log",
-    benchmark:
-        "results/benchmarks/ext_select/{model}.tsv"
-    conda:
-        "../../envs/analysis.yaml"
     script:
         "../scripts/ext_select.py"
 
@@ -268,16 +281,16 @@ rule ext_prep_specs:
         splits=get_ext_train_splits,
     output:
         directory("results/extensions/{model}/balance/prep_specs"),
-    params:
-        settings=get_ext_prep_params,
-        tasks=TASK_NAMES,
-        caps=_ext_caps(),
     log:
         "results/logs/ext_prep_specs/{model}.log",
     benchmark:
         "results/benchmarks/ext_prep_specs/{model}.tsv"
     conda:
         "../../envs/analysis.yaml"
+    params:
+        settings=get_ext_prep_params,
+        tasks=TASK_NAMES,
+        caps=_ext_caps(),
     script:
         "../scripts/ext_prep_specs.py"
 
@@ -292,19 +305,19 @@ rule ext_train_mixture:
         adapter="results/extensions/{model}/{study}/checkpoints/{run}/seed{seed}/adapter_model.safetensors",
         adapter_config="results/extensions/{model}/{study}/checkpoints/{run}/seed{seed}/adapter_config.json",
         metrics="results/extensions/{model}/{study}/checkpoints/{run}/seed{seed}/metrics.json",
-    params:
-        base_model=get_base_model,
-        spec=get_ext_spec_path,
-        settings=get_ext_train_params,
-        tasks=TASK_NAMES,
-    resources:
-        gpu=get_train_gpus,
     log:
         "results/logs/ext_train_mixture/{model}/{study}/{run}/seed{seed}.log",
     benchmark:
         "results/benchmarks/ext_train_mixture/{model}/{study}/{run}/seed{seed}.tsv"
     conda:
         "../../envs/train.yaml"
+    resources:
+        gpu=get_train_gpus,
+    params:
+        base_model=get_base_model,
+        spec=get_ext_spec_path,
+        settings=get_ext_train_params,
+        tasks=TASK_NAMES,
     script:
         "../scripts/ext_train_mixture.py"
 
@@ -319,18 +332,18 @@ rule ext_eval_mixture:
     output:
         predictions="results/extensions/{model}/{study}/eval/{run}/seed{seed}/predictions.parquet",
         accuracy="results/extensions/{model}/{study}/eval/{run}/seed{seed}/accuracy.csv",
-    params:
-        base_model=get_base_model,
-        settings=get_eval_params,
-        tasks=get_ext_eval_tasks,
-    resources:
-        gpu=get_eval_gpus,
     log:
         "results/logs/ext_eval_mixture/{model}/{study}/{run}/seed{seed}.log",
     benchmark:
         "results/benchmarks/ext_eval_mixture/{model}/{study}/{run}/seed{seed}.tsv"
     conda:
         "../../envs/train.yaml"
+    resources:
+        gpu=get_eval_gpus,
+    params:
+        base_model=get_base_model,
+        settings=get_eval_params,
+        tasks=get_ext_eval_tasks,
     script:
         "../scripts/ext_evaluate.py"
 
@@ -342,16 +355,16 @@ rule ext_visatb:
         splits=get_ext_train_splits,
     output:
         directory("results/extensions/{model}/balance/visatb"),
-    params:
-        settings=get_ext_visatb_params,
-        tasks=TASK_NAMES,
-        caps=_ext_caps(),
     log:
         "results/logs/ext_visatb/{model}.log",
     benchmark:
         "results/benchmarks/ext_visatb/{model}.tsv"
     conda:
         "../../envs/analysis.yaml"
+    params:
+        settings=get_ext_visatb_params,
+        tasks=TASK_NAMES,
+        caps=_ext_caps(),
     script:
         "../scripts/ext_visatb.py"
 
@@ -375,15 +388,15 @@ rule ext_selection_report:
             subcategory="Data selection",
         ),
         pdf="results/extensions/{model}/selection/selection.pdf",
-    params:
-        settings=get_ext_selection_report_params,
-        upper=get_ext_upper,
     log:
         "results/logs/ext_selection_report/{model}.log",
     benchmark:
         "results/benchmarks/ext_selection_report/{model}.tsv"
     conda:
         "../../envs/analysis.yaml"
+    params:
+        settings=get_ext_selection_report_params,
+        upper=get_ext_upper,
     script:
         "../scripts/ext_selection_report.py"
 
@@ -408,14 +421,14 @@ rule ext_balance_report:
             subcategory="Task balancing",
         ),
         pdf="results/extensions/{model}/balance/balance.pdf",
-    params:
-        settings=get_ext_balance_report_params,
-        tasks=TASK_NAMES,
     log:
         "results/logs/ext_balance_report/{model}.log",
     benchmark:
         "results/benchmarks/ext_balance_report/{model}.tsv"
     conda:
         "../../envs/analysis.yaml"
+    params:
+        settings=get_ext_balance_report_params,
+        tasks=TASK_NAMES,
     script:
         "../scripts/ext_balance_report.py"
