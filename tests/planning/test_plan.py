@@ -19,9 +19,13 @@ ROOT = Path(__file__).resolve().parents[2]
 BENCH_HEADER = "s\th:m:s\tmax_rss\tmax_vms\tmax_uss\tmax_pss\tio_in\tio_out\tmean_load\tcpu_time\n"
 
 
+# A small generated-data study (also used by the rerun tests): 2 tasks x 2 seeds, 3 eval tasks.
+SMALL = ROOT / "tests" / "workflow_rerun" / "rerun.yaml"
+
+
 @pytest.fixture(scope="module")
 def demo():
-    return load_config(ROOT / "config" / "demo.yaml")
+    return load_config(SMALL)
 
 
 @pytest.fixture
@@ -46,7 +50,8 @@ def test_demo_jobs_and_their_work(demo):
     train = next(j for j in jobs if j.rule == "train_lora")
     gen = demo["data"]["generated"]
     assert train.work == gen["train_examples"] * demo["tasks"][train.task]["epochs"]
-    assert next(j for j in jobs if j.rule == "eval_base").work == gen["eval_examples"] * len(demo["tasks"])
+    eval_tasks = demo["evaluation"]["tasks"]
+    assert next(j for j in jobs if j.rule == "eval_base").work == gen["eval_examples"] * len(eval_tasks)
 
 
 def test_paper_grid_uses_max_steps_and_blink_val_sizes():
@@ -66,7 +71,7 @@ def test_job_counts_match_a_snakemake_dry_run(tmp_path, demo):
         src = ROOT / name
         (shutil.copytree if src.is_dir() else shutil.copy)(src, tmp_path / name)
     done = subprocess.run(
-        [sys.executable, "-m", "snakemake", "-n", "--quiet", "rules", "--configfile", "config/demo.yaml"],
+        [sys.executable, "-m", "snakemake", "-n", "--quiet", "rules", "--configfile", str(SMALL)],
         cwd=tmp_path, capture_output=True, text=True, timeout=300,
     )
     assert done.returncode == 0, done.stderr
@@ -122,13 +127,25 @@ def test_shipped_throughput_covers_the_paper_models():
 def test_summary_rows(demo, throughput_file):
     rows = summarize(estimate(planned_jobs(demo), load_throughput(throughput_file)))
     train = rows[0]
-    assert (train["rule"], train["jobs"], train["gpus_per_job"], train["sources"]) == ("train_lora", 26, 1, "throughput")
-    assert train["gpu_hours"] == pytest.approx(26 * 96 / 960)
+    assert (train["rule"], train["jobs"], train["gpus_per_job"], train["sources"]) == ("train_lora", 4, 1, "throughput")
+    assert train["gpu_hours"] == pytest.approx(4 * 8 / 960, abs=0.005)  # rounded to 0.01
 
 
 def test_cli_table_and_errors(capsys, throughput_file):
-    assert main(["plan", "--config", str(ROOT / "config/demo.yaml"), "--throughput", str(throughput_file)]) == 0
+    assert main(["plan", "--config", str(SMALL), "--throughput", str(throughput_file)]) == 0
     out = capsys.readouterr().out
-    assert re.search(r"^total\s+53\s+\S+$", out, re.M), out
-    assert main(["plan", "--config", str(ROOT / "config/demo.yaml"), "--throughput", "nope.yaml"]) == 2
+    assert re.search(r"^total\s+9\s+\S+$", out, re.M), out
+    assert main(["plan", "--config", str(SMALL), "--throughput", "nope.yaml"]) == 2
     assert "nope.yaml: no throughput file" in capsys.readouterr().err
+
+
+def test_shared_evaluation_mode_plans_one_eval_job_per_model(demo, throughput_file):
+    shared = {**demo, "evaluation": {**demo["evaluation"], "mode": "shared"}}
+    jobs = planned_jobs(shared)
+    assert {j.rule for j in jobs} == {"train_lora", "eval_model_shared"}
+    (ev,) = [j for j in jobs if j.rule == "eval_model_shared"]
+    per_checkpoint = planned_jobs(demo)
+    assert ev.work == sum(j.work for j in per_checkpoint if j.rule.startswith("eval_"))
+    assert ev.benchmark == "results/benchmarks/eval_model_shared/tiny.tsv"
+    rows = summarize(estimate(jobs, load_throughput(throughput_file)))
+    assert [r["rule"] for r in rows] == ["train_lora", "eval_model_shared"]

@@ -150,18 +150,18 @@ def test_workflow_lists_follow_the_config(tmp_path):
     )
 
     root = Path(__file__).resolve().parents[2]
-    demo = load_config(root / "config" / "demo.yaml")
+    demo = load_config(root / "tests" / "workflow_rerun" / "rerun.yaml")  # generated data
     jobs = manifest_jobs(demo)
     n = len(demo["tasks"]) * len(demo["seeds"])
     assert len(jobs) == 1 + 2 * n
     assert jobs[1] == {
         "rule": "train_lora",
-        "wildcards": {"model": "tiny", "task": "Visual_Similarity", "seed": "0"},
-        "benchmark": "results/benchmarks/train_lora/tiny/Visual_Similarity/seed0.tsv",
+        "wildcards": {"model": "tiny", "task": "Counting", "seed": "0"},
+        "benchmark": "results/benchmarks/train_lora/tiny/Counting/seed0.tsv",
         "gpus": 1,
     }
     assert len(manifest_adapters(demo)) == n
-    assert len(manifest_splits(demo)) == 2 * len(demo["tasks"])
+    assert len(manifest_splits(demo)) == len(demo["tasks"]) + len(demo["evaluation"]["tasks"])
     assert raw_input_dirs(demo) == []
     raw = {"data": {"mode": "raw", "raw_root": str(tmp_path), "blink": "BLINK-Benchmark/BLINK"}}
     assert raw_input_dirs(raw) == [str(tmp_path)]  # a hub id is not a local input
@@ -170,3 +170,12 @@ def test_workflow_lists_follow_the_config(tmp_path):
 def test_render_says_when_code_state_is_unknown(tmp_path):
     page = render_html(build_manifest({"seeds": [0]}, repo_root=tmp_path))
     assert "unknown: not run from a git checkout" in page and "<td>unknown</td>" in page
+
+
+def test_workflow_lists_follow_shared_evaluation_mode():
+    from tasktransfer.provenance.workflow import manifest_jobs
+
+    config = {"models": {"m": {"train_gpus": 2, "eval_gpus": 1}}, "tasks": {"A": {}, "B": {}},
+              "seeds": [0], "evaluation": {"mode": "shared"}}
+    assert [(j["rule"], j["gpus"]) for j in manifest_jobs(config)] == [
+        ("eval_model_shared", 1), ("train_lora", 2), ("train_lora", 2)]

@@ -109,8 +109,9 @@ SelectTypeParameters=CR_Core_Memory
 SchedulerType=sched/backfill
 MpiDefault=none
 ReturnToService=2
-# Keep finished jobs visible to squeue (the status command without accounting).
-MinJobAge=600
+# Keep finished jobs visible to squeue (the status command without accounting) and to
+# the tests reading job records, for a day.
+MinJobAge=86400
 DefMemPerCPU=1024
 SchedulerParameters=sched_interval=1
 GresTypes=gpu

@@ -38,6 +38,5 @@ rule run_manifest:
         raw_inputs=raw_input_dirs(config),
         slurm_logdir="logs/slurm",
         checksum_cache="results/provenance/.checksums.json",
-        repo_root=workflow.basedir,
     script:
         "../scripts/run_manifest.py"

@@ -1,6 +1,7 @@
 """Entry point of rule run_manifest (logic: tasktransfer.provenance)."""
 
 import os
+from pathlib import Path
 
 from tasktransfer.workflow_io import job_logging
 
@@ -15,7 +16,7 @@ with job_logging(snakemake.log[0]):
     jobs = list(p.jobs) + discover_benchmarks(root, known)
     manifest = build_manifest(
         dict(snakemake.config),
-        repo_root=p.repo_root,
+        repo_root=Path(snakemake.scriptdir).parents[1],  # git state of this checkout
         jobs=jobs,
         splits=snakemake.input.splits,
         raw_inputs=p.raw_inputs,

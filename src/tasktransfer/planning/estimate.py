@@ -23,6 +23,7 @@ RULE_KEYS = {
     "train_lora": "train_samples_per_gpu_hour",
     "eval_checkpoint": "eval_questions_per_gpu_hour",
     "eval_base": "eval_questions_per_gpu_hour",
+    "eval_model_shared": "eval_questions_per_gpu_hour",
 }
 
 
@@ -115,7 +116,7 @@ def summarize(estimates: Iterable[Estimate]) -> list[dict[str, Any]]:
         row["wall_hours"] += e.hours
         row["gpu_hours"] += e.gpu_hours
         row["sources"].add(e.source)
-    order = {"train_lora": 0, "eval_base": 1, "eval_checkpoint": 2}
+    order = {"train_lora": 0, "eval_base": 1, "eval_checkpoint": 2, "eval_model_shared": 3}
     return [
         {**r, "sources": ",".join(sorted(r["sources"])), "wall_hours": round(r["wall_hours"], 2),
          "gpu_hours": round(r["gpu_hours"], 2)}

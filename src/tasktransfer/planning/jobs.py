@@ -1,6 +1,7 @@
 """The GPU jobs a config asks for, with the work each one does (samples, questions).
 
-Mirrors the workflow's GPU rules (train_lora, eval_checkpoint, eval_base) from the config
+Mirrors the workflow's GPU rules (train_lora; eval_base + eval_checkpoint, or
+eval_model_shared with ``evaluation.mode: shared``) from the config
 alone, so planning needs neither data nor Snakemake; tests/planning checks the counts
 against a Snakemake dry run.
 """
@@ -26,8 +27,8 @@ class PlannedJob:
     @property
     def benchmark(self) -> str:
         """The job's benchmark file, relative to the working directory (as in the rules)."""
-        if self.rule == "eval_base":
-            return f"results/benchmarks/eval_base/{self.model}.tsv"
+        if self.task is None:  # one job per model
+            return f"results/benchmarks/{self.rule}/{self.model}.tsv"
         return f"results/benchmarks/{self.rule}/{self.model}/{self.task}/seed{self.seed}.tsv"
 
 
@@ -65,13 +66,19 @@ def eval_questions(config: Mapping[str, Any]) -> float:
 def planned_jobs(config: Mapping[str, Any]) -> list[PlannedJob]:
     """Every GPU job of the config, in rule order."""
     questions = eval_questions(config)
+    shared = (config.get("evaluation") or {}).get("mode", "per_checkpoint") == "shared"
+    adapters = len(config["tasks"]) * len(config["seeds"])
     jobs: list[PlannedJob] = []
     for model, m in config["models"].items():
         train_gpus, eval_gpus = m.get("train_gpus", 0), m.get("eval_gpus", 0)
-        jobs.append(PlannedJob("eval_base", model, None, None, eval_gpus, questions))
+        if shared:  # base + every adapter of the model in one job
+            jobs.append(PlannedJob("eval_model_shared", model, None, None, eval_gpus, questions * (1 + adapters)))
+        else:
+            jobs.append(PlannedJob("eval_base", model, None, None, eval_gpus, questions))
         for task in config["tasks"]:
             samples = training_samples(config, task)
             for seed in config["seeds"]:
                 jobs.append(PlannedJob("train_lora", model, task, seed, train_gpus, samples))
-                jobs.append(PlannedJob("eval_checkpoint", model, task, seed, eval_gpus, questions))
+                if not shared:
+                    jobs.append(PlannedJob("eval_checkpoint", model, task, seed, eval_gpus, questions))
     return jobs
