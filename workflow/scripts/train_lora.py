@@ -15,6 +15,7 @@ with job_logging(snakemake.log[0], threads=snakemake.threads):
     set_torch_threads(snakemake.threads)
     import torch
 
+    from tasktransfer.config.resolve import train_runtime_options
     from tasktransfer.train.launch import launch
     from tasktransfer.train.resume import resume_dir
 
@@ -26,7 +27,7 @@ with job_logging(snakemake.log[0], threads=snakemake.threads):
         "base_model": str(snakemake.params.base_model),
         "train_split": str(snakemake.input.split),
         "out_dir": str(out_dir),
-        "params": dict(snakemake.params.settings),
+        "params": {**snakemake.params.settings, **train_runtime_options(snakemake.config)},
         "seed": int(w.seed),
         "extra_metrics": {"model": w.model, "task": w.task},
         "resume_root": str(resume_dir(results, w.model, w.task, int(w.seed))),

@@ -43,8 +43,19 @@ def train_params(config: dict[str, Any], model: str, task: str) -> dict[str, Any
         "logging_steps": training.get("logging_steps", 10),
         "lora": lora,
         "deepspeed": m.get("deepspeed", "none"),
+        "quantization": training.get("quantization", "none"),
         "code_version": STAGE_VERSIONS["train"],
     }
+
+
+# Settings that change how a job runs, not what it produces: read by the job from the
+# config, never part of params, so changing them reruns nothing.
+OPERATIONAL_TRAINING_KEYS = ("gradient_checkpointing", "checkpoint_steps", "checkpoint_minutes")
+
+
+def train_runtime_options(config: dict[str, Any]) -> dict[str, Any]:
+    training = config.get("training") or {}
+    return {k: training[k] for k in OPERATIONAL_TRAINING_KEYS if k in training}
 
 
 def eval_params(config: dict[str, Any], model: str) -> dict[str, Any]:
