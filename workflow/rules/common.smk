@@ -117,6 +117,17 @@ def get_adapter_files(wildcards=None):
     )
 
 
+def get_model_adapter_files(wildcards):
+    """Every adapter file of one model (shared evaluation job)."""
+    return expand(
+        "results/checkpoints/{model}/{task}/seed{seed}/{name}",
+        model=wildcards.model,
+        task=TASK_NAMES,
+        seed=SEEDS,
+        name=["adapter_model.safetensors", "adapter_config.json"],
+    )
+
+
 def get_eval_params(wildcards):
     return eval_params(config, wildcards.model)
 

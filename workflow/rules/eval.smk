@@ -8,13 +8,7 @@ if (config.get("evaluation") or {}).get("mode", "per_checkpoint") == "shared":
         input:
             model=get_base_model_input,
             splits=get_eval_splits,
-            adapters=lambda w: expand(
-                "results/checkpoints/{model}/{task}/seed{seed}/{name}",
-                model=w.model,
-                task=TASK_NAMES,
-                seed=SEEDS,
-                name=["adapter_model.safetensors", "adapter_config.json"],
-            ),
+            adapters=get_model_adapter_files,
         output:
             predictions=["results/eval/{model}/base/predictions.parquet"]
             + expand(
@@ -28,19 +22,19 @@ if (config.get("evaluation") or {}).get("mode", "per_checkpoint") == "shared":
                 task=TASK_NAMES,
                 seed=SEEDS,
             ),
-        params:
-            base_model=get_base_model,
-            settings=get_eval_params,
-            tasks=EVAL_TASKS,
-            sources=[("base", "")] + [(t, s) for t in TASK_NAMES for s in SEEDS],
-        resources:
-            gpu=get_eval_gpus,
         log:
             "results/logs/eval_model_shared/{model}.log",
         benchmark:
             "results/benchmarks/eval_model_shared/{model}.tsv"
         conda:
             "../../envs/train.yaml"
+        resources:
+            gpu=get_eval_gpus,
+        params:
+            base_model=get_base_model,
+            settings=get_eval_params,
+            tasks=EVAL_TASKS,
+            sources=[("base", "")] + [(t, s) for t in TASK_NAMES for s in SEEDS],
         script:
             "../scripts/evaluate.py"
 
@@ -68,7 +62,6 @@ else:
             tasks=EVAL_TASKS,
         script:
             "../scripts/evaluate.py"
-
 
     rule eval_checkpoint:
         """One adapter on every evaluation split."""
