@@ -51,7 +51,14 @@ install_packages() {
 
 # A free TCP port on localhost, so that two clusters (or another Slurm) do not collide.
 free_port() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+  local py
+  for py in python3 python; do
+    if command -v "$py" >/dev/null; then
+      "$py" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+      return
+    fi
+  done
+  echo $((20000 + RANDOM % 20000)) # no Python: a random high port, collisions unlikely
 }
 
 # Two existing character devices to stand for the GPUs in gres.conf.

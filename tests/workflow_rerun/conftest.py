@@ -27,7 +27,14 @@ _WILDCARDS = re.compile(r"^\s+wildcards: (.*)$")
 
 
 class Workdir:
-    """A workflow copy: write configs, dry-run, and read the planned jobs."""
+    """A workflow copy: write configs, dry-run, and read the planned jobs.
+
+    Snakemake runs with ``library`` (a snapshot of the tasktransfer package) first on
+    PYTHONPATH, so the completed run and every dry run see the same library even while
+    the checkout is being edited; a test may point PYTHONPATH at a modified copy.
+    """
+
+    library: Path | None = None
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -43,6 +50,8 @@ class Workdir:
     def snakemake(self, *args: str, config: dict | None = None, timeout: int = 900) -> str:
         cfg = self.write_config(config or self.config())
         env = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+        if self.library is not None:
+            env.setdefault("PYTHONPATH", str(self.library.parent))
         done = subprocess.run(
             [sys.executable, "-m", "snakemake", "--configfile", str(cfg), "--cores", "2", *args, *TARGETS],
             cwd=self.path, env=env, capture_output=True, text=True, timeout=timeout,
@@ -73,8 +82,19 @@ class Workdir:
 
 
 @pytest.fixture(scope="session")
-def completed_run(tmp_path_factory) -> Workdir:
-    """The tiny study run to completion (about a minute on two cores)."""
+def library(tmp_path_factory) -> Path:
+    """A snapshot of the tasktransfer package taken once per session."""
+    import tasktransfer
+
+    dest = tmp_path_factory.mktemp("library") / "tasktransfer"
+    shutil.copytree(Path(tasktransfer.__file__).parent, dest, ignore=shutil.ignore_patterns("__pycache__"))
+    return dest
+
+
+@pytest.fixture(scope="session")
+def completed_run(tmp_path_factory, library) -> Workdir:
+    """The tiny study run to completion (a few minutes on two busy cores)."""
+    Workdir.library = library
     path = tmp_path_factory.mktemp("rerun") / "wf"
     path.mkdir()
     for name in WORKFLOW_FILES:

@@ -9,7 +9,6 @@ and everything downstream, while a refactor or plotting edit reruns nothing upst
 from __future__ import annotations
 
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
@@ -82,12 +81,10 @@ def test_added_training_task_runs_only_new_jobs(completed_run):
 
 
 @pytest.fixture
-def patched_library(tmp_path, monkeypatch):
-    """A copy of the tasktransfer package first on PYTHONPATH, to edit without touching src/."""
-    import tasktransfer
-
+def patched_library(library, tmp_path, monkeypatch):
+    """A copy of the session's library snapshot first on PYTHONPATH, to edit freely."""
     dest = tmp_path / "lib" / "tasktransfer"
-    shutil.copytree(Path(tasktransfer.__file__).parent, dest, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(library, dest)
     monkeypatch.setenv("PYTHONPATH", str(dest.parent))
     return dest
 
