@@ -13,6 +13,8 @@
 # Run:  snakemake --configfile config/demo.yaml --cores 2        (embedded default)
 #       snakemake --profile profiles/slurm                        (cluster, config/config.yaml)
 
+import os
+
 from snakemake.utils import min_version
 
 min_version("9.20")
@@ -22,7 +24,7 @@ min_version("9.20")
 # (Snakemake would otherwise merge the two, mixing the paper's models into a demo).
 if not workflow.overwrite_configfiles:
 
-    configfile: "config/config.yaml"
+    configfile: os.path.join(workflow.basedir, "config", "config.yaml")
 
 
 report: "workflow/report/workflow.rst"
