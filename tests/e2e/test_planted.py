@@ -15,13 +15,6 @@ from snakemake_run import ROOT, job_stats, snakemake
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(scope="module")
-def planted_run(tmp_path_factory):
-    work = tmp_path_factory.mktemp("planted")
-    proc = snakemake(work, "--configfile", str(ROOT / "config/planted.yaml"), "--cores", "2")
-    return work, proc
-
-
 def _matrix(path):
     with open(path) as fh:
         rows = list(csv.DictReader(fh))
@@ -29,7 +22,7 @@ def _matrix(path):
 
 
 def test_planted_blocks_and_asymmetry(planted_run):
-    work, _ = planted_run
+    work = planted_run
     pgf = _matrix(work / "results/analysis/tiny/pgf_matrix.csv")
     C, D = ["C1", "C2", "C3"], ["D1", "D2"]
     for i in C:
@@ -48,7 +41,7 @@ def test_planted_blocks_and_asymmetry(planted_run):
 
 
 def test_planted_cliques(planted_run):
-    work, _ = planted_run
+    work = planted_run
     cliques = json.loads((work / "results/analysis/tiny/cliques.json").read_text())
     assert ["C1", "C2", "C3"] in cliques["positive"]
     assert ["D1", "D2"] in cliques["positive"]
@@ -58,7 +51,7 @@ def test_planted_cliques(planted_run):
 
 
 def test_every_job_wrote_log_and_benchmark(planted_run):
-    work, _ = planted_run
+    work = planted_run
     logs = list((work / "results/logs/train_lora").rglob("*.log"))
     benches = list((work / "results/benchmarks/train_lora").rglob("*.tsv"))
     assert len(logs) == len(benches) == 12
@@ -66,7 +59,7 @@ def test_every_job_wrote_log_and_benchmark(planted_run):
 
 
 def test_second_run_has_nothing_to_do(planted_run):
-    work, _ = planted_run
+    work = planted_run
     proc = snakemake(work, "--configfile", str(ROOT / "config/planted.yaml"), "--cores", "2", "-n")
     assert job_stats(proc.stdout + proc.stderr) == {}
     assert "Nothing to be done" in proc.stdout + proc.stderr

@@ -9,39 +9,17 @@ Minutes of CPU: marked slow.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pandas as pd
 import pytest
-import yaml
 
-ROOT = Path(__file__).resolve().parents[2]
 MODEL = "tiny"
 
 
 @pytest.fixture(scope="module")
-def workdir(tmp_path_factory):
-    work = tmp_path_factory.mktemp("planted_ext")
-    config = yaml.safe_load((ROOT / "config" / "planted.yaml").read_text())
-    config["extensions"] = {
-        "selection": {"targets": ["J"], "k": 2, "n_random": 2, "seed": 0},
-        # TLA needs task-level aggregation in the trainer (see docs/extensions.md)
-        "balance": {"strategies": ["vitw", "ew"]},
-    }
-    (work / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
-    targets = [
-        f"results/extensions/{MODEL}/selection/selection.csv",
-        f"results/extensions/{MODEL}/balance/balance_summary.csv",
-    ]
-    cmd = [sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "--directory", str(work),
-           "--configfile", str(work / "config.yaml"), "--cores", "2", *targets]
-    env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    done = subprocess.run(cmd, cwd=work, capture_output=True, text=True, env=env)
-    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-4000:]
-    return work / "results" / "extensions" / MODEL
+def workdir(planted_run):
+    """The shared planted run (tests/conftest.py): config/planted.yaml has both studies on."""
+    return planted_run / "results" / "extensions" / MODEL
 
 
 @pytest.mark.slow
@@ -63,5 +41,5 @@ def test_visatb_weights_and_balance_table(workdir):
     assert set(weights) == {"C1", "C2", "C3", "D1", "D2", "J"}
     assert sum(weights.values()) / len(weights) == pytest.approx(1.0)
     summary = pd.read_csv(workdir / "balance" / "balance_summary.csv")
-    assert summary["method"].tolist() == ["stl", "ew", "vitw"]
+    assert summary["method"].tolist() == ["stl", "ew", "tla", "vitw"]
     assert (workdir / "balance" / "balance.png").stat().st_size > 1000

@@ -168,4 +168,5 @@ def get_prediction_files(wildcards=None):
 
 
 def get_final_outputs():
-    return ["results/analysis"]
+    # get_extension_outputs: workflow/rules/extensions_common.smk (empty when switched off)
+    return ["results/analysis"] + get_extension_outputs()

@@ -12,14 +12,10 @@ with job_logging(snakemake.log[0], threads=snakemake.threads):
     from tasktransfer.train.trainer import settings_from_params, train_lora
 
     spec = read_spec(snakemake.params.spec)
-    if spec.loss_aggregation == "task":
-        raise ValueError(
-            f"{snakemake.params.spec}: TLA (task-level loss aggregation) is not offered by tasktransfer.train's "
-            "trainer yet; remove 'tla' from extensions.balance.strategies"
-        )
     mixture = spec.to_mixture_config()
     n_direct = int(spec.details.get("direct_examples", spec.budget))
     params = mixture_train_params(dict(snakemake.params.settings), n_direct, spec.budget)
+    params["loss"] = mixture["loss"]  # vitw: weighted token mean; tla: task-level mean
     metrics = train_lora(
         base_model=snakemake.params.base_model,
         train_split=components_from_config(mixture["tasks"], dict(zip(snakemake.params.tasks, snakemake.input.splits))),
