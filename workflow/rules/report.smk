@@ -16,8 +16,7 @@ rule run_manifest:
     input:
         benchmarks=manifest_benchmarks(config),
         splits=manifest_splits(config),
-        # The adapters are inputs so that a deleted checkpoint is retrained (Snakemake
-        # only rebuilds a missing intermediate file when something downstream needs it).
+        # checksummed in the manifest (and a new adapter reruns the manifest)
         adapters=manifest_adapters(config),
         accuracy="results/eval/accuracies.csv",
         analysis="results/analysis",
