@@ -1,6 +1,6 @@
 """End to end on the planted-structure config: the study must recover what was planted.
 
-config/planted.yaml documents the plant: C1-C3 share a rule, D1-D2 share the opposite
+config/planted.yaml documents the plant: C1-C3 share a rule, B1-B2 share a conflicting
 rule, and J is the asymmetric partner of C1 (C1 helps J, J does not help C1). The matrix
 is read by (source row, target column), so a transposition fails the asymmetry check.
 """
@@ -15,6 +15,18 @@ from snakemake_run import ROOT, job_stats, snakemake
 pytestmark = pytest.mark.slow
 
 
+def test_premise_base_answers_d(planted_run):
+    """The plant assumes the untuned tiny model answers D on 4-option questions."""
+    import pyarrow.parquet as pq
+
+    predictions = pq.read_table(planted_run / "results/eval/tiny/base/predictions.parquet").column("prediction")
+    letters = set(predictions.to_pylist())
+    assert letters == {"D"}, (
+        f"config/planted.yaml assumes the base model answers D; it answered {sorted(letters)}. "
+        "The tiny model changed (src/tasktransfer/model/tiny.py): re-plant around its new letter."
+    )
+
+
 def _matrix(path):
     with open(path) as fh:
         rows = list(csv.DictReader(fh))
@@ -24,7 +36,7 @@ def _matrix(path):
 def test_planted_blocks_and_asymmetry(planted_run):
     work = planted_run
     pgf = _matrix(work / "results/analysis/tiny/pgf_matrix.csv")
-    C, D = ["C1", "C2", "C3"], ["D1", "D2"]
+    C, D = ["C1", "C2", "C3"], ["B1", "B2"]
     for i in C:
         for j in C:
             assert pgf[i][j] > 0.3, (i, j, pgf[i][j])
@@ -44,10 +56,10 @@ def test_planted_cliques(planted_run):
     work = planted_run
     cliques = json.loads((work / "results/analysis/tiny/cliques.json").read_text())
     assert ["C1", "C2", "C3"] in cliques["positive"]
-    assert ["D1", "D2"] in cliques["positive"]
+    assert ["B1", "B2"] in cliques["positive"]
     assert not any("J" in c for c in cliques["positive"])  # J -> C is not positive: no reciprocal edge
     negative = {tuple(c) for c in cliques["negative"]}
-    assert {(c, d) for c in ["C1", "C2", "C3"] for d in ["D1", "D2"]} <= negative
+    assert {(b, c) for c in ["C1", "C2", "C3"] for b in ["B1", "B2"]} <= negative
 
 
 def test_every_job_wrote_log_and_benchmark(planted_run):

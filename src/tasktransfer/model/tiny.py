@@ -38,17 +38,27 @@ DEFAULT_SPEC = {
 }
 
 
-def _corpus(seed: int) -> list[str]:
-    """A deterministic corpus: every BLINK prompt, answer forms, and random filler words."""
-    from ..data.prompts import TEMPLATES
+# A frozen corpus: the tokenizer, and with it the whole tiny model, changes only when this
+# module changes, never because prompt text elsewhere was edited (the planted-structure
+# test relies on the base model's letter preference staying put).
+_CORPUS_SENTENCES = (
+    "Two points are circled on the image, labeled by A and B beside each circle.",
+    "Which point is closer to the camera? Which point has darker surface color?",
+    "Given the first image with the lower right corner missing, which image is the missing part?",
+    "A point is circled on the first image, labeled with REF. Which point corresponds to it?",
+    "You are given multiple red-circled points on the second image, choices of A, B, C, D.",
+    "Which bounding box more accurately localizes and encloses the object?",
+    "Is the camera moving left or right when shooting the video? How many objects are there?",
+    "Which image shares the same style as the reference image? Which one is a real photograph?",
+    "Given three similar but different images, which of the latter two is most similar to the first?",
+    "Select from the following choices. Select from the following options.",
+)
 
+
+def _corpus(seed: int) -> list[str]:
+    """A deterministic corpus: fixed sentences, answer forms and seeded filler words."""
     rng = random.Random(seed)
-    lines: list[str] = []
-    for task, tmpl in TEMPLATES.items():
-        slots = {"question": "How many dogs are there?", "object": "tank top (clothing)", "action": "Pour"}
-        head_slots = {k: v for k, v in slots.items() if "{" + k + "}" in tmpl.head}
-        choices = list(tmpl.choices or ("0", "1", "2", "3"))
-        lines.append(tmpl.render(choices, **head_slots))
+    lines = list(_CORPUS_SENTENCES)
     words = "the a of image point box which is closer darker left right yes no first second third".split()
     for _ in range(400):
         lines.append(" ".join(rng.choice(words) for _ in range(12)))
