@@ -168,5 +168,14 @@ def get_prediction_files(wildcards=None):
 
 
 def get_final_outputs():
+    """Analysis, extension studies, the run manifest, and every adapter.
+
+    Adapters are named explicitly: Snakemake rebuilds a deleted intermediate file only
+    when something targets it, and a deleted adapter must be retrained.
+    """
     # get_extension_outputs: workflow/rules/extensions_common.smk (empty when switched off)
-    return ["results/analysis"] + get_extension_outputs()
+    return (
+        ["results/analysis", "results/provenance/manifest.json"]
+        + get_extension_outputs()
+        + get_adapter_files()
+    )
