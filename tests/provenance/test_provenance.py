@@ -165,6 +165,10 @@ def test_workflow_lists_follow_the_config(tmp_path):
     assert raw_input_dirs(demo) == []
     raw = {"data": {"mode": "raw", "raw_root": str(tmp_path), "blink": "BLINK-Benchmark/BLINK"}}
     assert raw_input_dirs(raw) == [str(tmp_path)]  # a hub id is not a local input
+    # fixtures are written during the run: the root is an input even before it exists, so
+    # the manifest's params are the same in the first and the second run
+    fixtures = {"data": {"mode": "raw", "raw_root": str(tmp_path / "later"), "fixtures": True}}
+    assert raw_input_dirs(fixtures) == [str(tmp_path / "later")]
 
 
 def test_render_says_when_code_state_is_unknown(tmp_path):

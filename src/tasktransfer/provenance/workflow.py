@@ -62,4 +62,11 @@ def raw_input_dirs(config: Mapping[str, Any]) -> list[str]:
     data = config["data"]
     if data.get("mode") != "raw":
         return []
-    return [p for p in (data.get("raw_root"), data.get("blink")) if p and os.path.isdir(p)]
+    # raw_root always (fixture runs create it during the run: a plan-time existence check
+    # would change these params between the first and the second run); BLINK only when it
+    # is a local copy rather than a hub id (a user-provided folder, present before the run).
+    dirs = [data["raw_root"]] if data.get("raw_root") else []
+    blink = data.get("blink")
+    if blink and os.path.isdir(blink) and not data.get("fixtures"):
+        dirs.append(blink)
+    return dirs
