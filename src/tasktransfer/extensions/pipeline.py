@@ -206,6 +206,18 @@ def run_selection_report(
     runs = runs.assign(run=runs["source"].astype(str) + "/" + runs["seed"].astype(str))
     base = pred[(pred["source"] == "base") & pred["target"].isin(targets)]
     table = selection_results(runs, base, upper=upper, n_resamples=n_resamples, seed=seed)
+    table["note"] = ""
+    # A strategy that could not be trained (e.g. no task transfers positively into the
+    # target) stays visible as an empty row that says why, instead of vanishing.
+    skipped = [
+        {"target": s.target, "strategy": s.strategy, "n_runs": 0,
+         "note": str(s.details.get("skipped") or "not trained")}
+        for s in specs if not s.tasks
+    ]
+    if skipped:
+        table = pd.concat([table, pd.DataFrame(skipped)], ignore_index=True)
+        table = table.sort_values(["target", "n_runs"], ascending=[True, False], kind="stable")
+        table = table.reset_index(drop=True)
     table.insert(0, "model", model)
     _write_table(table, table_out)
     plot_selection(table, figure_stem)
