@@ -22,7 +22,7 @@ from pathlib import Path
 
 STAGE_VERSIONS: dict[str, int] = {
     "model": 1,
-    "data": 1,
+    "data": 2,  # 2: VSR captions whose subject contains the verb rewrite correctly
     "train": 1,
     "eval": 1,
     "analysis": 1,

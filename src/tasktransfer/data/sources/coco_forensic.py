@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-from ..errors import BadRecord, MissingField, require
+from ..errors import BadRecord, require
+from ..jsonl import read_jsonl
 
 COCO_SPLITS = ("train2017", "val2017")
 
@@ -70,23 +71,15 @@ def read_coco_captions(path: str | os.PathLike[str], image_dir: str) -> Iterator
 
 def read_manifest(path: str | os.PathLike[str]) -> Iterator[GeneratedImage | BadRecord]:
     """Yield the generated-image manifest's entries; bad lines come back as errors."""
-    path = Path(path)
-    with path.open(encoding="utf-8") as fh:
-        for number, text in enumerate(fh, start=1):
-            if not text.strip():
-                continue
-            record = f"line {number}"
-            try:
-                try:
-                    obj = json.loads(text)
-                except json.JSONDecodeError as exc:
-                    raise MissingField(f"not a JSON object ({exc.msg})", file=path, record=record) from None
-                yield GeneratedImage(
-                    line=number,
-                    file=require(obj, "file", str, file=path, record=record),
-                    image_id=require(obj, "image_id", int, file=path, record=record),
-                    caption=str(obj.get("caption", "")),
-                    generator=str(obj.get("generator", "")),
-                )
-            except BadRecord as exc:
-                yield exc
+
+    def parse(obj: dict, file: Path, number: int) -> GeneratedImage:
+        record = f"line {number}"
+        return GeneratedImage(
+            line=number,
+            file=require(obj, "file", str, file=file, record=record),
+            image_id=require(obj, "image_id", int, file=file, record=record),
+            caption=str(obj.get("caption", "")),
+            generator=str(obj.get("generator", "")),
+        )
+
+    return read_jsonl(path, parse)

@@ -8,13 +8,13 @@ and ``.jpg`` appended when the name does not already end with it.
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-from ..errors import BadRecord, MissingField, require
+from ..errors import BadRecord, require
+from ..jsonl import read_jsonl
 
 SPLIT_FILES = {"train": "train.jsonl", "dev": "gold_dev.jsonl", "test": "gold_test.jsonl"}
 URL_PREFIX = "https://static01.nyt.com/"
@@ -38,21 +38,12 @@ def image_name(url: str) -> str:
 
 def read_tara(path: str | os.PathLike[str]) -> Iterator[TaraRecord | BadRecord]:
     """Yield the records of one TARA jsonl file; unparsable lines come back as errors."""
-    path = Path(path)
-    with path.open(encoding="utf-8") as fh:
-        for number, text in enumerate(fh, start=1):
-            if not text.strip():
-                continue
-            record = f"line {number}"
-            try:
-                try:
-                    obj = json.loads(text)
-                except json.JSONDecodeError as exc:
-                    raise MissingField(f"not a JSON object ({exc.msg})", file=path, record=record) from None
-                url = require(obj, "image_url", str, file=path, record=record)
-                yield TaraRecord(line=number, image_url=url, image=image_name(url))
-            except BadRecord as exc:
-                yield exc
+
+    def parse(obj: dict, file: Path, number: int) -> TaraRecord:
+        url = require(obj, "image_url", str, file=file, record=f"line {number}")
+        return TaraRecord(line=number, image_url=url, image=image_name(url))
+
+    return read_jsonl(path, parse)
 
 
 def split_file(root: str | os.PathLike[str], split: str) -> Path:

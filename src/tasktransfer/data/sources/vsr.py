@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Iterator
 
 from ..errors import BadRecord, MissingField, require
+from ..jsonl import read_jsonl
 
 # VSR's relation vocabulary (65 names seen in its splits and its authors' relation
 # tables). `extra_relations` of the reader admits more without editing this list.
@@ -117,20 +118,8 @@ def parse_line(obj: object, *, file: Path, line: int, relations: frozenset[str] 
 
 def read_vsr(path: str | os.PathLike[str], extra_relations: tuple[str, ...] = ()) -> Iterator[VsrRecord | BadRecord]:
     """Yield the records of one VSR split file; bad lines come back as errors."""
-    path = Path(path)
     relations = RELATIONS | frozenset(extra_relations)
-    with path.open(encoding="utf-8") as fh:
-        for number, text in enumerate(fh, start=1):
-            if not text.strip():
-                continue
-            try:
-                try:
-                    obj = json.loads(text)
-                except json.JSONDecodeError as exc:
-                    raise MissingField(f"not a JSON object ({exc.msg})", file=path, record=f"line {number}") from None
-                yield parse_line(obj, file=path, line=number, relations=relations)
-            except BadRecord as exc:
-                yield exc
+    return read_jsonl(path, lambda obj, file, number: parse_line(obj, file=file, line=number, relations=relations))
 
 
 def split_file(root: str | os.PathLike[str], kind: str, split: str) -> Path:
@@ -153,7 +142,11 @@ def caption_to_question(caption: str, relation: str, *, file: str | None = None,
     text = caption.strip().rstrip(".").strip()
     verb = _VERB_RELATIONS.get(relation)
     if verb is not None:
-        m = re.fullmatch(rf"(.+?) {re.escape(relation)} (.+)", text)
+        # Prefer the split where an article starts the object, so a subject that contains the
+        # verb ("The contains contains the box") is not cut short; then any split.
+        m = re.fullmatch(rf"(.+?) {re.escape(relation)} ((?:the|a|an) .+)", text, flags=re.I) or re.fullmatch(
+            rf"(.+?) {re.escape(relation)} (.+)", text
+        )
         if m:
             return f"Does {_lower_article(m.group(1))} {verb} {m.group(2)}?"
     else:
