@@ -7,7 +7,6 @@ Outputs (both written atomically):
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pyarrow as pa
@@ -15,8 +14,6 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from ..atomic import atomic_path
-from ..splits import iter_split
-from .scoring import score_rows
 
 PREDICTION_SCHEMA = pa.schema(
     [
@@ -44,40 +41,16 @@ def evaluate_checkpoint(
     batch_size: int = 8,
     log=print,
 ) -> pa.Table:
-    """Score ``base_model`` (plus ``adapter`` if given) on each eval split, in task order."""
-    import torch
+    """Score ``base_model`` (plus ``adapter`` if given) on each eval split, in task order.
 
-    from ..model.loading import load_model, load_processor
-    from ..train.lora import assert_vision_frozen
+    One source through the same code as the multi-adapter job (:mod:`.multi`), with a full
+    forward pass per batch (no shared vision features: there is nothing to share).
+    """
+    from .multi import Source, evaluate_sources
 
-    device = "cuda" if torch.cuda.is_available() else "cpu"
-    processor = load_processor(base_model)
-    model = load_model(base_model, dtype="bfloat16" if device == "cuda" else "float32", device=device)
-    if adapter is not None:
-        from peft import PeftModel
-
-        model = PeftModel.from_pretrained(model, str(adapter)).eval()
-        assert_vision_frozen(model)
-    records: dict[str, list] = {name: [] for name in PREDICTION_SCHEMA.names}
-    acc_rows = []
-    for target in sorted(eval_splits):
-        start = time.time()
-        rows = list(iter_split(eval_splits[target]))
-        scored = score_rows(model, processor, rows, batch_size=batch_size)
-        n_correct = sum(s.correct for s in scored)
-        for s in scored:
-            for key, value in (
-                ("model", model_name), ("source", source), ("seed", seed), ("target", target),
-                ("question_id", s.question_id), ("prediction", s.prediction), ("answer", s.answer),
-                ("correct", s.correct),
-            ):
-                records[key].append(value)
-        acc_rows.append({"model": model_name, "source": source, "seed": seed, "target": target,
-                         "n_correct": n_correct, "n_total": len(scored)})
-        log(f"[eval] {model_name} {source} seed={seed or '-'} {target}: {n_correct}/{len(scored)} "
-            f"({time.time() - start:.1f}s)")
-    predictions = pa.Table.from_pydict(records, schema=PREDICTION_SCHEMA)
-    accuracy = pa.Table.from_pylist(acc_rows, schema=ACCURACY_SCHEMA)
+    src = Source(source, seed, Path(adapter) if adapter is not None else None)
+    predictions, accuracy = evaluate_sources(base_model, eval_splits, [src], model_name, batch_size,
+                                             share_vision=False, log=log)[src.name]
     write_tables(predictions, accuracy, predictions_out, accuracy_out)
     return accuracy
 
