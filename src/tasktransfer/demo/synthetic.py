@@ -20,6 +20,7 @@ from PIL import Image
 
 from ..splits import Example
 from ..tasks import LETTERS, TASKS
+from ..train.mixture import apportion
 
 IMAGE_SIDE = 28
 
@@ -63,16 +64,9 @@ def blink_like(task: str, letter_weights: dict[str, float] | None = None) -> Syn
 def gold_letters(task: SyntheticTask, n: int, rng: random.Random) -> list[str]:
     """Exactly-proportioned gold letters (largest remainder), then shuffled."""
     letters = LETTERS[: task.n_options]
-    if task.letter_weights is None:
-        weights = {x: 1.0 for x in letters}
-    else:
-        weights = {x: float(task.letter_weights.get(x, 0.0)) for x in letters}
-    total = sum(weights.values())
-    exact = {x: n * w / total for x, w in weights.items()}
-    counts = {x: int(v) for x, v in exact.items()}
-    for x in sorted(letters, key=lambda x: (-(exact[x] - counts[x]), x))[: n - sum(counts.values())]:
-        counts[x] += 1
-    out = [x for x in letters for _ in range(counts[x])]
+    weights = task.letter_weights or {x: 1.0 for x in letters}
+    counts = apportion(n, [float(weights.get(x, 0.0)) for x in letters])
+    out = [x for x, c in zip(letters, counts) for _ in range(c)]
     rng.shuffle(out)
     return out
 
