@@ -7,6 +7,10 @@ PYTHON ?= python3.11
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# deepspeed (the `cluster` extra) is built against the CPU torch already in the venv: with
+# build isolation pip would fetch a CUDA torch of several GB just to build it. The ZeRO-3
+# save/load test needs it; the pin is read from pyproject.toml so it cannot drift.
+DEEPSPEED_PIN := $(shell grep -o '"deepspeed==[^"]*"' pyproject.toml | tr -d '"')
 DEMO_CONFIG ?= config/demo.yaml
 
 .PHONY: demo test install lint format clean-results
@@ -16,6 +20,7 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	# torch==2.13.0 is the CPU wheel (pinned in pyproject); never torchvision beside it.
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-build-isolation '$(DEEPSPEED_PIN)'
 	@! $(BIN)/python -m pip show torchvision >/dev/null 2>&1 || { echo "error: torchvision is installed in $(VENV); it breaks the CPU torch wheel"; exit 1; }
 	touch $(STAMP)
 

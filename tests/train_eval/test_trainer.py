@@ -56,10 +56,15 @@ def test_launch_decisions():
     assert "--nproc_per_node=8" in cmd and cmd[-1] == "job.json"
 
 
+# `make install` builds deepspeed against the CPU torch, so CI must run this test, never skip it.
+_SKIP_ZERO3 = importlib.util.find_spec("deepspeed") is None and not os.environ.get("CI")
+
+
 @pytest.mark.slow
-@pytest.mark.skipif(importlib.util.find_spec("deepspeed") is None, reason="deepspeed is not installed")
+@pytest.mark.skipif(_SKIP_ZERO3, reason="deepspeed is not installed (`make install` builds it)")
 def test_zero3_adapter_is_gathered_and_loads(tiny_model, small_splits, tmp_path):
     """Two CPU ranks (gloo) under DeepSpeed ZeRO-3: the saved adapter has every tensor, full size."""
+    import deepspeed  # noqa: F401  (in CI a missing install fails here instead of skipping)
     from peft import PeftModel
 
     from tasktransfer.model.loading import load_model
