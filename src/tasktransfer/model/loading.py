@@ -32,11 +32,36 @@ def load_processor(path: str | Path):
     return processor
 
 
+def placement(device: str, visible_gpus: int) -> dict[str, Any]:
+    """``from_pretrained`` keywords that place the model for ``device``.
+
+    Plain ``"cuda"`` with several visible GPUs (a Slurm job granted ``eval_gpus: 2`` for the
+    32B model) shards the layers across all of them, because bf16 32B weights alone nearly
+    fill one 80 GB GPU. An explicit ``"cuda:N"`` (one training rank) or a single GPU keeps
+    the whole model on one device.
+    """
+    if device == "cuda" and visible_gpus > 1:
+        # transformers' "auto" balances decoder layers over the visible GPUs and never
+        # splits a decoder layer or vision block (the model's _no_split_modules).
+        return {"device_map": "auto"}
+    return {}
+
+
 def load_model(path: str | Path, dtype: str = "float32", device: str = "cpu", **kwargs: Any):
-    """Load ``Qwen2_5_VLForConditionalGeneration`` in eval mode with the given dtype."""
+    """Load ``Qwen2_5_VLForConditionalGeneration`` in eval mode with the given dtype.
+
+    Inputs for a sharded model go to ``model.device`` (where the embeddings live);
+    accelerate's hooks move activations between GPUs.
+    """
     import torch
     from transformers import Qwen2_5_VLForConditionalGeneration
 
     torch_dtype = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}[dtype]
-    model = Qwen2_5_VLForConditionalGeneration.from_pretrained(str(path), dtype=torch_dtype, **kwargs)
-    return model.to(device).eval()
+    visible = torch.cuda.device_count() if device == "cuda" else 0
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise RuntimeError(f"{path}: device {device!r} requested but no CUDA GPU is visible to this process")
+    where = {} if "device_map" in kwargs else placement(device, visible)
+    model = Qwen2_5_VLForConditionalGeneration.from_pretrained(str(path), dtype=torch_dtype, **where, **kwargs)
+    if "device_map" not in where and "device_map" not in kwargs:
+        model = model.to(device)
+    return model.eval()
