@@ -1,5 +1,6 @@
 """Provenance of a run: the manifest saved with the results and shown in the report."""
 
+from .data_cards import read_cards, render_cards_html
 from .checksums import ChecksumCache, checksum_files, config_hash, sha256_file
 from .environment import hardware, package_versions
 from .git import git_state
@@ -18,6 +19,8 @@ __all__ = [
     "job_records",
     "package_versions",
     "read_benchmark",
+    "read_cards",
+    "render_cards_html",
     "render_html",
     "seeds_of",
     "sha256_file",

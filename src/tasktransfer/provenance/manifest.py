@@ -17,6 +17,7 @@ from typing import Any, Iterable, Mapping
 from .checksums import ChecksumCache, checksum_files, config_hash
 from .environment import hardware, package_versions
 from .git import git_state
+from .html_table import page, table
 from .jobs import JobSpec, job_records, summarize
 
 SCHEMA_VERSION = 1
@@ -68,15 +69,6 @@ def build_manifest(
     return manifest
 
 
-def _table(headers: list[str], rows: Iterable[Iterable[Any]]) -> str:
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
-    body = "".join(
-        "<tr>" + "".join(f"<td>{html.escape('' if c is None else str(c))}</td>" for c in row) + "</tr>"
-        for row in rows
-    )
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-
-
 def _tree_state(git: Mapping[str, Any]) -> str:
     if git["dirty"] is None:
         return "unknown"
@@ -107,20 +99,13 @@ def render_html(manifest: Mapping[str, Any]) -> str:
     checksummed = {**manifest["raw_inputs"], **manifest["splits"], **manifest["checkpoints"]}
     files = [(k, v["sha256"], v["bytes"]) for k, v in checksummed.items()]
     sections = [
-        "<h2>Run</h2>" + _table(["", ""], summary),
+        "<h2>Run</h2>" + table(["", ""], summary),
         "<h2>Cost by rule</h2>"
-        + _table(["rule", "jobs", "timed", "hours", "GPU-hours"],
-                 [(r["rule"], r["jobs"], r["timed"], r["hours"], r["gpu_hours"]) for r in manifest["cost_by_rule"]]),
-        "<h2>Packages</h2>" + _table(["package", "version"], manifest["packages"].items()),
-        "<h2>Jobs</h2>" + _table(["rule", "wildcards", "GPUs", "seconds", "GPU-hours", "Slurm job ids"], jobs),
-        "<h2>Raw inputs, splits and adapters (sha256)</h2>" + _table(["file", "sha256", "bytes"], files),
+        + table(["rule", "jobs", "timed", "hours", "GPU-hours"],
+                [(r["rule"], r["jobs"], r["timed"], r["hours"], r["gpu_hours"]) for r in manifest["cost_by_rule"]]),
+        "<h2>Packages</h2>" + table(["package", "version"], manifest["packages"].items()),
+        "<h2>Jobs</h2>" + table(["rule", "wildcards", "GPUs", "seconds", "GPU-hours", "Slurm job ids"], jobs),
+        "<h2>Raw inputs, splits and adapters (sha256)</h2>" + table(["file", "sha256", "bytes"], files),
         "<h2>Configuration</h2><pre>" + html.escape(json.dumps(manifest["config"], indent=2, sort_keys=True)) + "</pre>",
     ]
-    style = (
-        "body{font-family:sans-serif;margin:1em}table{border-collapse:collapse;margin-bottom:1em}"
-        "td,th{border:1px solid #ccc;padding:2px 6px;text-align:left;font-size:90%}"
-    )
-    return (
-        "<!DOCTYPE html><html><head><meta charset='utf-8'><title>Run manifest</title>"
-        f"<style>{style}</style></head><body><h1>Run manifest</h1>{''.join(sections)}</body></html>"
-    )
+    return page("Run manifest", "".join(sections))
