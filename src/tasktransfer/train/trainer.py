@@ -5,10 +5,11 @@ world size, weight decay 0, warmup ratio 0.03, cosine schedule, bf16 on GPU) wit
 per-task lr, schedule and rank from config. The loss is the task-weighted VITW loss
 (identical to the plain loss for a single task). On GPU: gradient checkpointing with the
 frozen vision tower kept out of backward, optional DeepSpeed ZeRO-2/3 (adapters saved
-with gathered weights) and an optional QLoRA 4-bit base. With ``resume_root`` the run
-checkpoints outside its outputs and resumes after a kill (``resume.py``). The adapter
-and a metrics JSON are written atomically; same inputs and seed give bit-identical
-adapter bytes on CPU, interrupted or not.
+with gathered weights) and an optional QLoRA 4-bit base. ``packing`` trains each
+per-device batch as one unpadded row (same examples, same objective; ``packing.py``).
+With ``resume_root`` the run checkpoints outside its outputs and resumes after a kill
+(``resume.py``). The adapter and a metrics JSON are written atomically; same inputs and
+seed give bit-identical adapter bytes on CPU, interrupted or not.
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ class TrainSettings:
     checkpoint_steps: int = 0  # resumable checkpoint every N optimizer steps (0: off)
     checkpoint_minutes: float = 20.0  # ... and at least every this many minutes (0: off)
     loss_aggregation: str = "token"  # token: VITW / plain token mean; task: TLA (mixtures)
+    packing: bool = False  # pack each per-device batch into one unpadded row (train/packing.py)
 
     def __post_init__(self) -> None:
         if not self.lr > 0:
@@ -68,6 +70,8 @@ class TrainSettings:
         ):
             if value not in allowed:
                 raise ValueError(f"`{key}` is {value!r}; expected one of {list(allowed)}")
+        if not isinstance(self.packing, bool):
+            raise ValueError(f"`packing` must be true or false, got {self.packing!r}")
         if not 0.0 <= self.warmup_ratio < 1.0:
             raise ValueError(f"`warmup_ratio` must be in [0, 1), got {self.warmup_ratio}")
 
@@ -151,6 +155,7 @@ def train_lora(
 
     from ..model.loading import load_processor
     from .dataset import SupervisedCollator
+    from .packing import PackingCollator, rope_index_of
     from .progress import ProgressCallback
     from .resume import PreemptionGuard, Preempted, ResumeCallback, cleanup, select_resume_checkpoint, _barrier
     from .weighted_trainer import WeightedLossTrainer
@@ -192,7 +197,8 @@ def train_lora(
             disable_tqdm=True,
             remove_unused_columns=False,
             dataloader_num_workers=0,
-            include_num_input_tokens_seen="non_padding",
+            # packed rows have no padding (and no attention_mask to count it from)
+            include_num_input_tokens_seen="all" if settings.packing else "non_padding",
         )
         if ds_config is not None:
             import deepspeed
@@ -211,13 +217,16 @@ def train_lora(
             every_minutes=settings.checkpoint_minutes if resume_root is not None else 0.0,
         )
         components = getattr(dataset, "components", None)
+        collator = SupervisedCollator(processor)
+        if settings.packing:
+            collator = PackingCollator(collator, rope_index_of(model))
         trainer = WeightedLossTrainer(
             loss_aggregation=settings.loss_aggregation if components else "token",  # one task: TLA == token mean
             task_weights=[c.weight for c in components] if components else None,
             model=model,
             args=args,
             train_dataset=dataset,
-            data_collator=SupervisedCollator(processor),
+            data_collator=collator,
             callbacks=[ProgressCallback(), resume_cb, *callbacks],
         )
         trainer.remove_callback(PrinterCallback)
@@ -287,6 +296,7 @@ def settings_from_params(params: dict[str, Any]) -> TrainSettings:
         checkpoint_steps=int(params.get("checkpoint_steps", 0)),
         checkpoint_minutes=float(params.get("checkpoint_minutes", 20.0)),
         loss_aggregation=_LOSS_NAMES[params.get("loss", params.get("loss_aggregation", "token"))],
+        packing=params.get("packing", False),  # validated (a real boolean) by TrainSettings
         lora=LoraSettings(
             r=int(lora.get("r", 8)),
             alpha=lora.get("alpha", 16),

@@ -149,9 +149,17 @@ def tla_loss(
 
 def task_token_counts(labels: torch.Tensor, task_ids: torch.Tensor, n_tasks: int,
                       ignore_index: int = IGNORE_INDEX) -> torch.Tensor:
-    """Supervised tokens per task in a micro-batch, a ``(n_tasks,)`` float tensor."""
-    per_row = shifted_labels(labels, ignore_index).ne(ignore_index).sum(dim=1).float()
-    return torch.zeros(n_tasks, dtype=torch.float32).index_add_(0, task_ids.long().cpu(), per_row.cpu())
+    """Supervised tokens per task in a micro-batch, a ``(n_tasks,)`` float tensor.
+
+    ``task_ids`` is one id per row ``(B,)`` or, for packed rows holding several examples,
+    one per token with the labels' shape.
+    """
+    mask = shifted_labels(labels, ignore_index).ne(ignore_index)
+    if task_ids.shape == labels.shape:  # packed rows: per-token task ids
+        ids, counts = task_ids.reshape(-1), mask.reshape(-1).float()
+    else:
+        ids, counts = task_ids, mask.sum(dim=1).float()
+    return torch.zeros(n_tasks, dtype=torch.float32).index_add_(0, ids.long().cpu(), counts.cpu())
 
 
 def tla_as_token_weights(
