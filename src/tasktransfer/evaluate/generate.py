@@ -35,18 +35,23 @@ class Generated:
     parsed: dict[str, str | None]  # parser name -> letter (None: unparsed)
 
 
-def generate_batch(model, processor, rows: Sequence[dict[str, Any]], max_new_tokens: int,
-                   prompt_style: str = "lmms_eval") -> list[Generated]:
-    """Greedy generation for a batch of rows (left padding), parsed by every known parser."""
-    import torch
-
+def encode_generation_batch(processor, rows: Sequence[dict[str, Any]], prompt_style: str = "lmms_eval"):
+    """Left-padded generation inputs: the same images and processor as letter scoring, lmms-eval's text."""
     texts, images = [], []
     for row in rows:
         q = lmms_eval_prompt(row["question"], len(row["choices"])) if prompt_style == "lmms_eval" else row["question"]
         texts.append(prompt_text(processor, q, len(row["images"])))
         images.extend(decode_images(row["images"], where=f"question {row['id']}"))
     processor.tokenizer.padding_side = "left"
-    enc = processor(text=texts, images=images, padding=True, return_tensors="pt").to(model.device)
+    return processor(text=texts, images=images, padding=True, return_tensors="pt")
+
+
+def generate_batch(model, processor, rows: Sequence[dict[str, Any]], max_new_tokens: int,
+                   prompt_style: str = "lmms_eval") -> list[Generated]:
+    """Greedy generation for a batch of rows (left padding), parsed by every known parser."""
+    import torch
+
+    enc = encode_generation_batch(processor, rows, prompt_style).to(model.device)
     eos = processor.tokenizer.convert_tokens_to_ids("<|im_end|>")
     pad = processor.tokenizer.pad_token_id
     with torch.no_grad():

@@ -23,7 +23,8 @@ import pyarrow as pa
 
 from ..splits import iter_split
 from .run import ACCURACY_SCHEMA, PREDICTION_SCHEMA, write_tables
-from .scoring import Scored, encode_batch, length_order, letters_from_logits, next_token_logits
+from .scoring import (Scored, default_prefetch, encoded_batches, letters_from_logits, next_token_logits,
+                      option_letter_ids)
 
 
 @dataclass(frozen=True)
@@ -88,20 +89,22 @@ def _active(model, src: Source):
 
 def score_sources(
     model, processor, rows: Sequence[dict[str, Any]], sources: Sequence[Source], batch_size: int = 8,
-    share_vision: bool = True,
+    share_vision: bool = True, prefetch: bool | None = None,
 ) -> dict[str, list[Scored]]:
-    """Letter predictions of every source on ``rows`` (in row order), batches sorted by length."""
+    """Letter predictions of every source on ``rows`` (in row order), batches sorted by length.
+
+    ``prefetch`` (default: on a GPU only) encodes the next batch while this one runs.
+    """
     import torch
 
     out: dict[str, dict[int, Scored]] = {s.name: {} for s in sources}
-    order = length_order(rows)
-    for start in range(0, len(order), batch_size):
-        idx = order[start : start + batch_size]
-        batch = [rows[i] for i in idx]
-        enc = encode_batch(processor, batch).to(model.device)
+    ids = option_letter_ids(processor, rows)
+    prefetch = default_prefetch(model) if prefetch is None else prefetch
+    for idx, batch, enc in encoded_batches(processor, rows, batch_size, prefetch):
+        enc = enc.to(model.device)
         features = None
         if share_vision:
-            with torch.no_grad():
+            with torch.inference_mode():
                 features = _inner(model).get_image_features(enc["pixel_values"], enc["image_grid_thw"], return_dict=True)
             text_inputs = {k: v for k, v in enc.items() if k != "pixel_values"}
         for src in sources:
@@ -110,7 +113,7 @@ def score_sources(
                     logits = next_token_logits(model, text_inputs, mm_encoder_outputs={"image": features})
                 else:
                     logits = next_token_logits(model, enc)
-            for i, s in zip(idx, letters_from_logits(logits, processor, batch)):
+            for i, s in zip(idx, letters_from_logits(logits, processor, batch, ids)):
                 out[src.name][i] = s
     return {name: [d[i] for i in range(len(rows))] for name, d in out.items()}
 

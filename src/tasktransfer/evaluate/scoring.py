@@ -5,12 +5,19 @@ prediction is the valid letter (2, 3 or 4 options) with the highest log-probabil
 being the first generated token. Prompts are left-padded so ``logits[:, -1]`` is every
 row's next token; log-softmax runs in fp32 because bf16 logits tie and drift with batch
 size. This is deterministic and ~free of answer parsing, unlike free-text generation.
+
+What a forward pass does not need is skipped: the LM head runs at the last position only
+(``logits_to_keep=1``), no KV cache is built (``use_cache=False``), autograd is off
+(``inference_mode``), the letters' token ids are looked up once per run rather than per
+question, and the next batch's CPU preprocessing (image decoding, processor) can overlap
+the current batch's forward (:func:`encoded_batches`, on by default on a GPU).
 """
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Iterator, Sequence
 
 from ..prompting import decode_images, letter_token_ids, prompt_text
 from ..tasks import LETTERS
@@ -38,27 +45,42 @@ def encode_batch(processor, rows: Sequence[dict[str, Any]]):
     return processor(text=texts, images=images, padding=True, return_tensors="pt")
 
 
-def letters_from_logits(logits, processor, rows: Sequence[dict[str, Any]]) -> list[Scored]:
-    """Pick each row's best valid letter from next-token logits ``(B, V)`` (fp32 log-softmax)."""
+def option_letter_ids(processor, rows: Sequence[dict[str, Any]]) -> list[int]:
+    """Token ids of the letters the rows need (``A`` up to the most options), looked up once per run."""
+    n = min(len(LETTERS), max((len(r["choices"]) for r in rows), default=0))
+    return letter_token_ids(processor.tokenizer, LETTERS[:n])
+
+
+def letters_from_logits(logits, processor, rows: Sequence[dict[str, Any]],
+                        letter_ids: Sequence[int] | None = None) -> list[Scored]:
+    """Pick each row's best valid letter from next-token logits ``(B, V)`` (fp32 log-softmax).
+
+    ``letter_ids`` (from :func:`option_letter_ids` over all rows of the run) saves a
+    tokenizer call per question; without it they are looked up for this batch.
+    """
     import torch
 
-    logp = torch.log_softmax(logits.float(), dim=-1)
+    ids = list(letter_ids) if letter_ids is not None else option_letter_ids(processor, rows)
+    with torch.inference_mode():
+        logp = torch.log_softmax(logits.float(), dim=-1)
+        table = logp[:, ids].tolist()  # one gather and one host copy for the whole batch
     out = []
     for k, row in enumerate(rows):
         letters = LETTERS[: len(row["choices"])]
-        ids = letter_token_ids(processor.tokenizer, letters)
-        lp = logp[k, ids].tolist()
+        if len(letters) > len(ids):
+            raise ValueError(f"question {row['id']}: {len(letters)} options but letter ids for {len(ids)} only")
+        lp = table[k][: len(letters)]
         best = max(range(len(letters)), key=lambda i: (lp[i], -i))
         out.append(Scored(row["id"], letters[best], row["answer"], lp))
     return out
 
 
 def next_token_logits(model, enc, **extra):
-    """Logits of the token after each (left-padded) prompt; only the last position is projected."""
+    """Logits of the token after each (left-padded) prompt: LM head at the last position, no KV cache."""
     import torch
 
-    with torch.no_grad():
-        return model(**enc, **extra, logits_to_keep=1).logits[:, -1, :]
+    with torch.inference_mode():
+        return model(**enc, **extra, logits_to_keep=1, use_cache=False).logits[:, -1, :]
 
 
 def score_batch(model, processor, rows: Sequence[dict[str, Any]]) -> list[Scored]:
@@ -71,13 +93,55 @@ def length_order(rows: Sequence[dict[str, Any]]) -> list[int]:
     return sorted(range(len(rows)), key=lambda i: (len(rows[i]["images"]), len(rows[i]["question"]), i))
 
 
-def score_rows(model, processor, rows: Iterable[dict[str, Any]], batch_size: int = 8) -> list[Scored]:
-    """Score rows in batches of ``batch_size``, grouped by length to limit padding."""
-    rows = list(rows)
+def default_prefetch(model) -> bool:
+    """Overlap preprocessing with the forward on a GPU; on a CPU the forward already uses the job's cores."""
+    return getattr(getattr(model, "device", None), "type", "cpu") != "cpu"
+
+
+def encoded_batches(
+    processor, rows: Sequence[dict[str, Any]], batch_size: int, prefetch: bool = False,
+) -> Iterator[tuple[list[int], list[dict[str, Any]], Any]]:
+    """``(row indices, rows, processor output)`` per batch, batches in :func:`length_order`.
+
+    With ``prefetch`` one worker thread encodes batch k+1 while the caller runs batch k
+    (the processor is only ever used from that thread, so it is never used concurrently);
+    the encodings are the same either way, and errors surface at their batch.
+    """
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be a positive integer, got {batch_size}")
     order = length_order(rows)
+    chunks = [order[s : s + batch_size] for s in range(0, len(order), batch_size)]
+    if not prefetch or len(chunks) < 2:
+        for idx in chunks:
+            batch = [rows[i] for i in idx]
+            yield idx, batch, encode_batch(processor, batch)
+        return
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="eval-prefetch") as pool:
+        batches = [[rows[i] for i in idx] for idx in chunks]
+        pending = pool.submit(encode_batch, processor, batches[0])
+        try:
+            for k, idx in enumerate(chunks):
+                enc = pending.result()
+                if k + 1 < len(chunks):
+                    pending = pool.submit(encode_batch, processor, batches[k + 1])
+                yield idx, batches[k], enc
+        finally:
+            pending.cancel()
+
+
+def score_rows(model, processor, rows: Iterable[dict[str, Any]], batch_size: int = 8,
+               prefetch: bool | None = None) -> list[Scored]:
+    """Score rows in batches of ``batch_size``, grouped by length to limit padding.
+
+    ``prefetch`` (default: on a GPU only) overlaps the next batch's preprocessing with
+    the current forward; predictions and log-probabilities do not depend on it.
+    """
+    rows = list(rows)
+    ids = option_letter_ids(processor, rows)
+    prefetch = default_prefetch(model) if prefetch is None else prefetch
     scored: dict[int, Scored] = {}
-    for start in range(0, len(order), batch_size):
-        idx = order[start : start + batch_size]
-        for i, s in zip(idx, score_batch(model, processor, [rows[i] for i in idx])):
+    for idx, batch, enc in encoded_batches(processor, rows, batch_size, prefetch):
+        logits = next_token_logits(model, enc.to(model.device))
+        for i, s in zip(idx, letters_from_logits(logits, processor, batch, ids)):
             scored[i] = s
     return [scored[i] for i in range(len(rows))]
