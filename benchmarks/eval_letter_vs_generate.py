@@ -1,10 +1,20 @@
 """Letter scoring (one forward pass) vs free-text generation + parsing, as lmms-eval does it.
 
 Same model, same questions, same process. Generation follows lmms-eval's BLINK setup for
-Qwen2.5-VL (batch size 1 by default, as their model wrapper): a note asking for a bare letter before the question, greedy decoding with
-``max_new_tokens`` 1024 (their setting), then parsing with lmms-eval's anchored regex
-and with BLINK's own rules. Prints both wall times, the speed ratio (goal >= 5x) and the
-agreement of the parsed letters with the letter-scoring predictions.
+Qwen2.5-VL (``generate_until`` of their ``qwen2_5_vl`` wrapper, BLINK task yaml): a note
+asking for a bare letter before the question, greedy decoding (``do_sample`` off) with
+``max_new_tokens`` 1024 (the yaml's ``generation_kwargs``), KV cache on, stop at the
+tokenizer's end of turn, batch size 1 by default as their wrapper; then parsing with
+lmms-eval's anchored regex and with BLINK's own rules. Both arms use the same processor
+and the same decoded images (lmms-eval additionally re-encodes every image as base64
+JPEG, which this generation arm skips: that only makes generation look faster).
+
+Timing: the arms run interleaved (letter, generation at each batch size, letter, ...),
+each up to ``--repeats`` times, an arm stopping once its runs add up to 30 s; the median
+is reported, so both see the same machine load. ``--breakdown`` adds one more run of each
+arm with forward hooks and splits its time into preprocessing (image decoding + chat
+template + processor, timed on its own), vision encoder, language-model prefill, decode
+steps and the rest (``generate()`` bookkeeping, parsing, scoring's log-softmax).
 
 Defaults: the tiny Qwen2.5-VL built offline and BLINK-shaped synthetic questions, in two
 regimes. The untuned random model never emits end-of-turn, so its generations run to
@@ -13,16 +23,21 @@ LoRA is first trained on letter answers of the same tasks (our trainer), so the 
 answers "X<|im_end|>" and stops like an instruct model does: the realistic regime and
 a meaningful agreement. Pass ``--model`` on a GPU machine for a real model.
 
-    .venv/bin/python benchmarks/eval_letter_vs_generate.py [--questions 8] [--tasks 3]
+    .venv/bin/python benchmarks/eval_letter_vs_generate.py [--questions 8] [--tasks 3] \\
+        [--generate-batch-size 1 8] [--repeats 3] [--breakdown]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import tempfile
 import time
 from pathlib import Path
+from typing import Any, Callable
+
+ARM_BUDGET_S = 30.0  # an arm stops repeating once its timed runs add up to this
 
 
 def main() -> None:
@@ -31,11 +46,18 @@ def main() -> None:
     ap.add_argument("--questions", type=int, default=8, help="questions per task")
     ap.add_argument("--tasks", type=int, default=3, help="how many BLINK-shaped tasks (2-, 3- and 4-option first)")
     ap.add_argument("--batch-size", type=int, default=8, help="letter-scoring batch size")
-    ap.add_argument("--generate-batch-size", type=int, default=1,
-                    help="generation batch size (default 1, lmms-eval's default for Qwen2.5-VL)")
+    ap.add_argument("--generate-batch-size", type=int, nargs="+", default=[1, 8],
+                    help="generation batch sizes to compare (1 is lmms-eval's default for Qwen2.5-VL)")
     ap.add_argument("--max-new-tokens", type=int, default=None, help="default: lmms-eval's 1024")
     ap.add_argument("--adapter-steps", type=int, default=30, help="LoRA steps for the trained regime (0: skip)")
+    ap.add_argument("--skip-untuned", action="store_true", help="only the LoRA-tuned regime")
+    ap.add_argument("--repeats", type=int, default=3, help="timed runs per arm (median; 30 s budget per arm)")
+    ap.add_argument("--prefetch", choices=["auto", "on", "off"], default="auto",
+                    help="letter scoring: encode the next batch in a worker thread (auto: on a GPU only)")
+    ap.add_argument("--breakdown", action="store_true", help="split each arm's time by stage (one extra run)")
     args = ap.parse_args()
+    if args.repeats < 1 or args.batch_size < 1 or min(args.generate_batch_size) < 1:
+        ap.error("--repeats, --batch-size and --generate-batch-size must be positive")
 
     import torch
 
@@ -48,6 +70,7 @@ def main() -> None:
     torch.set_num_threads(1)
     tasks = ["Relative_Depth", "Relative_Reflectance", "Counting", "Jigsaw", "Visual_Correspondence"][: args.tasks]
     max_new = args.max_new_tokens or LMMS_EVAL_MAX_NEW_TOKENS
+    prefetch = {"auto": None, "on": True, "off": False}[args.prefetch]
     with tempfile.TemporaryDirectory(prefix="bench-gen-") as tmp:
         root = Path(tmp)
         base = Path(args.model) if args.model else build_tiny_model(root / "tiny", seed=0)
@@ -56,35 +79,155 @@ def main() -> None:
         rows = [ex.to_row() for t in tasks for ex in generate(blink_like(t), "val", args.questions, seed=2)]
         for r in rows:
             r["images"] = [img["bytes"] for img in r["images"]]
-        regimes = [("untuned", None)]
+        regimes = [] if args.skip_untuned else [("untuned", None)]
         if args.adapter_steps:
             regimes.append(("LoRA-tuned", train_adapter(root, base, tasks, args.adapter_steps)))
         print(f"model: {'tiny (built)' if not args.model else args.model} on {device}; {len(rows)} questions "
-              f"({', '.join(tasks)}), letter batch {args.batch_size}, generation batch {args.generate_batch_size}, "
-              f"max_new_tokens {max_new}")
+              f"({', '.join(tasks)}), letter batch {args.batch_size} (prefetch {args.prefetch}), generation "
+              f"batch {' and '.join(map(str, args.generate_batch_size))}, max_new_tokens {max_new}, "
+              f"median of up to {args.repeats} interleaved runs")
         for label, adapter in regimes:
             model = load_model(base, dtype="bfloat16" if device == "cuda" else "float32", device=device)
             if adapter is not None:
                 from peft import PeftModel
 
                 model = PeftModel.from_pretrained(model, str(adapter)).merge_and_unload().eval()
-            score_rows(model, processor, rows[: args.batch_size], args.batch_size)  # warm-up
-            t0 = time.perf_counter()
-            scored = score_rows(model, processor, rows, args.batch_size)
-            t_letter = time.perf_counter() - t0
-            t0 = time.perf_counter()
-            generated = generate_rows(model, processor, rows, args.generate_batch_size, max_new_tokens=max_new)
-            t_gen = time.perf_counter() - t0
-            report = agreement(scored, generated)
+            arms: dict[str, Callable[[], Any]] = {
+                "letter": lambda: score_rows(model, processor, rows, args.batch_size, prefetch=prefetch)}
+            for gb in args.generate_batch_size:
+                arms[f"gen{gb}"] = lambda gb=gb: generate_rows(model, processor, rows, gb, max_new_tokens=max_new)
+            score_rows(model, processor, rows[: args.batch_size], args.batch_size, prefetch=prefetch)  # warm-up
+            generate_rows(model, processor, rows[:1], 1, max_new_tokens=2)
+            times, results = timed_interleaved(arms, args.repeats, sync=torch.cuda.synchronize if device == "cuda"
+                                               else None)
+            t_letter = statistics.median(times["letter"])
             print(f"\n[{label}]")
-            print(f"letter scoring       : {t_letter:8.2f} s")
-            print(f"generation + parsing : {t_gen:8.2f} s   (mean new tokens {report['mean_new_tokens']:.1f})")
-            print(f"speed ratio          : {t_gen / t_letter:8.1f}x  (goal >= 5x)")
+            print(f"letter scoring (batch {args.batch_size})        : {t_letter:8.3f} s   "
+                  f"(runs {fmt_runs(times['letter'])})")
+            for gb in args.generate_batch_size:
+                t_gen = statistics.median(times[f"gen{gb}"])
+                report = agreement(results["letter"], results[f"gen{gb}"])
+                print(f"generation + parsing (batch {gb}) : {t_gen:8.3f} s   (runs {fmt_runs(times[f'gen{gb}'])}; "
+                      f"mean new tokens {report['mean_new_tokens']:.1f})")
+                print(f"  speed ratio                     : {t_gen / t_letter:8.1f}x  (goal >= 5x)")
+                for name, r in report["parsers"].items():
+                    print(f"  parser {name:9s}: agreement {r['agree']:.3f}, unparsed {r['unparsed']:.3f}, "
+                          f"accuracy {r['accuracy']:.3f}")
             print(f"letter-scoring accuracy {report['letter_accuracy']:.3f}")
-            for name, r in report["parsers"].items():
-                print(f"parser {name:9s}: agreement {r['agree']:.3f}, unparsed {r['unparsed']:.3f}, "
-                      f"accuracy {r['accuracy']:.3f}")
-            print("generated text, first 3:", json.dumps([g.text[:40] for g in generated[:3]]))
+            print("generated text, first 3:", json.dumps([g.text[:40] for g in results[f'gen{gb}'][:3]]))
+            if args.breakdown:
+                print_breakdown(model, processor, rows, arms, args.batch_size, args.generate_batch_size)
+
+
+def timed_interleaved(arms: dict[str, Callable[[], Any]], repeats: int, sync: Callable[[], None] | None = None):
+    """Wall times of each arm over up to ``repeats`` rounds (arms in turn), and each arm's last result."""
+    times: dict[str, list[float]] = {k: [] for k in arms}
+    results: dict[str, Any] = {}
+    for _ in range(repeats):
+        for name, fn in arms.items():
+            if times[name] and sum(times[name]) >= ARM_BUDGET_S:
+                continue
+            if sync:
+                sync()
+            t0 = time.perf_counter()
+            results[name] = fn()
+            if sync:
+                sync()
+            times[name].append(time.perf_counter() - t0)
+    return times, results
+
+
+def fmt_runs(ts: list[float]) -> str:
+    return ", ".join(f"{t:.3f}" for t in ts)
+
+
+class StageMeter:
+    """Forward hooks that sum vision-encoder time and language-model forward time (prefill vs 1-token steps)."""
+
+    def __init__(self, model) -> None:
+        self.on = False
+        self.vision = self.prefill = self.decode = 0.0
+        self.decode_steps = self.forwards = 0
+        self._t: dict[str, float] = {}
+        self._in_forward = False
+        self._vision_in_forward = 0.0
+        visual = model.model.visual
+        self._handles = [
+            model.register_forward_pre_hook(self._pre("fwd"), with_kwargs=True),
+            model.register_forward_hook(self._post_forward, with_kwargs=True),
+            visual.register_forward_pre_hook(self._pre("vis"), with_kwargs=True),
+            visual.register_forward_hook(self._post_vision, with_kwargs=True),
+        ]
+
+    def reset(self) -> None:
+        self.vision = self.prefill = self.decode = 0.0
+        self.decode_steps = self.forwards = 0
+
+    def _pre(self, key: str):
+        def hook(module, args, kwargs):
+            self._t[key] = time.perf_counter()
+            if key == "fwd":
+                self._in_forward, self._vision_in_forward = True, 0.0
+        return hook
+
+    def _post_vision(self, module, args, kwargs, output) -> None:
+        dt = time.perf_counter() - self._t["vis"]
+        if self.on:
+            self.vision += dt
+        if self._in_forward:
+            self._vision_in_forward += dt
+
+    def _post_forward(self, module, args, kwargs, output) -> None:
+        dt = time.perf_counter() - self._t["fwd"] - self._vision_in_forward
+        self._in_forward = False
+        if not self.on:
+            return
+        ids = kwargs.get("input_ids")
+        length = ids.shape[1] if ids is not None else kwargs["inputs_embeds"].shape[1]
+        self.forwards += 1
+        if length == 1:
+            self.decode, self.decode_steps = self.decode + dt, self.decode_steps + 1
+        else:
+            self.prefill += dt
+
+    def remove(self) -> None:
+        for h in self._handles:
+            h.remove()
+
+
+def print_breakdown(model, processor, rows, arms, batch_size: int, gen_batch_sizes: list[int]) -> None:
+    """One hooked run per arm, split by stage; preprocessing timed on its own (same batches)."""
+    from tasktransfer.evaluate.generate import encode_generation_batch
+    from tasktransfer.evaluate.scoring import encode_batch, length_order
+
+    order = length_order(rows)
+
+    def preprocess_time(encode, bs: int) -> float:
+        t0 = time.perf_counter()
+        for s in range(0, len(order), bs):
+            encode(processor, [rows[i] for i in order[s : s + bs]])
+        return time.perf_counter() - t0
+
+    meter = StageMeter(model)
+    n = len(rows)
+    print(f"cost breakdown, ms per question (one hooked run each; {n} questions):")
+    print(f"  {'arm':22s} {'total':>7s} {'preproc':>8s} {'vision':>7s} {'prefill':>8s} {'decode':>7s} "
+          f"{'(steps)':>7s} {'rest':>6s}")
+    for name, fn in arms.items():
+        bs = batch_size if name == "letter" else int(name[3:])
+        pre = preprocess_time(encode_batch if name == "letter" else encode_generation_batch, bs)
+        meter.reset()
+        meter.on = True
+        t0 = time.perf_counter()
+        fn()
+        total = time.perf_counter() - t0
+        meter.on = False
+        rest = total - pre - meter.vision - meter.prefill - meter.decode
+        label = f"letter (batch {bs})" if name == "letter" else f"generation (batch {bs})"
+        print(f"  {label:22s} {1e3 * total / n:7.2f} {1e3 * pre / n:8.2f} {1e3 * meter.vision / n:7.2f} "
+              f"{1e3 * meter.prefill / n:8.2f} {1e3 * meter.decode / n:7.2f} {meter.decode_steps:7d} "
+              f"{1e3 * rest / n:6.2f}")
+    meter.remove()
 
 
 def train_adapter(root: Path, base: Path, tasks: list[str], steps: int) -> Path:
@@ -103,6 +246,7 @@ def train_adapter(root: Path, base: Path, tasks: list[str], steps: int) -> Path:
                              logging_steps=max(1, steps // 3))
     train_lora(base, comps, root / "adapter", settings, seed=0)
     return root / "adapter"
+
 
 if __name__ == "__main__":
     main()
