@@ -120,10 +120,16 @@ ReturnToService=2
 # the tests reading job records, for a day.
 MinJobAge=86400
 DefMemPerCPU=1024
-SchedulerParameters=sched_interval=1
+# Start queued jobs within a second: the main scheduler and the backfill pass (which
+# starts a CPU job behind a GPU job waiting for a GPU) run every second instead of every
+# 60 and 30 s. A one-node queue makes both passes cheap.
+SchedulerParameters=sched_interval=1,bf_interval=1,bf_continue
 GresTypes=gpu
 NodeName=$node NodeAddr=127.0.0.1 CPUs=$cpus RealMemory=$mem_mb Gres=gpu:emu:2 State=UNKNOWN
-PartitionName=debug Nodes=$node Default=YES MaxTime=INFINITE State=UP
+# Two jobs may share a core (GPUs are never shared): a Slurm job of the workflow spends
+# part of its life starting Python and waiting on srun, so one job per core leaves the
+# CPUs idle between jobs.
+PartitionName=debug Nodes=$node Default=YES MaxTime=INFINITE State=UP OverSubscribe=FORCE:2
 EOF
   mkdir -p "$dir/bin"
   cat >"$dir/bin/srun" <<EOF
