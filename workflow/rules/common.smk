@@ -29,12 +29,14 @@ def _alternatives(names):
     return "|".join(re.escape(n) for n in names) or "(?!)"
 
 
+# Looked up once here: input functions run once per job (hundreds of jobs per plan), and
+# a stat per call adds up.
+LOCAL_MODELS = {m for m in MODELS if os.path.isdir(config["models"][m]["path"])}
 TINY_MODELS = [m for m in MODELS if config["models"][m]["path"] == "tiny"]
-HUB_MODELS = [
-    m
-    for m in MODELS
-    if m not in TINY_MODELS and not os.path.isdir(config["models"][m]["path"])
-]
+HUB_MODELS = [m for m in MODELS if m not in TINY_MODELS and m not in LOCAL_MODELS]
+# Every evaluation job reads every evaluation split: a static input list, not a function.
+EVAL_SPLITS = expand("results/data/eval/{task}.parquet", task=EVAL_TASKS)
+TRAIN_SPLITS = expand("results/data/train/{task}.parquet", task=TASK_NAMES)
 
 
 wildcard_constraints:
@@ -44,7 +46,8 @@ wildcard_constraints:
 
 
 def is_local_path(model):
-    return os.path.isdir(config["models"][model]["path"])
+    """The model's config path is an existing folder (checked once, at parse time)."""
+    return model in LOCAL_MODELS
 
 
 def get_base_model(wildcards):
@@ -134,10 +137,6 @@ def get_eval_params(wildcards):
 
 def get_generated_spec(wildcards):
     return generated_task_spec(config, wildcards.task)
-
-
-def get_eval_splits(wildcards):
-    return expand("results/data/eval/{task}.parquet", task=EVAL_TASKS)
 
 
 def checkpoint_files(model, task, seed):

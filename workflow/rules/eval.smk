@@ -7,7 +7,7 @@ if (config.get("evaluation") or {}).get("mode", "per_checkpoint") == "shared":
         """The base model and every adapter of one model, in one job."""
         input:
             model=get_base_model_input,
-            splits=get_eval_splits,
+            splits=EVAL_SPLITS,
             adapters=get_model_adapter_files,
         output:
             predictions=["results/eval/{model}/base/predictions.parquet"]
@@ -44,7 +44,7 @@ else:
         """The untuned base model on every evaluation split (the PGF reference)."""
         input:
             model=get_base_model_input,
-            splits=get_eval_splits,
+            splits=EVAL_SPLITS,
         output:
             predictions="results/eval/{model}/base/predictions.parquet",
             accuracy="results/eval/{model}/base/accuracy.csv",
@@ -67,7 +67,7 @@ else:
         """One adapter on every evaluation split."""
         input:
             model=get_base_model_input,
-            splits=get_eval_splits,
+            splits=EVAL_SPLITS,
             adapter="results/checkpoints/{model}/{task}/seed{seed}/adapter_model.safetensors",
             adapter_config="results/checkpoints/{model}/{task}/seed{seed}/adapter_config.json",
         output:

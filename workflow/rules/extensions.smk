@@ -42,7 +42,7 @@ checkpoint ext_select:
 rule ext_prep_specs:
     """Mixture specs of the VisATB preparation runs (mini subsets of every task)."""
     input:
-        splits=get_ext_train_splits,
+        splits=TRAIN_SPLITS,
     output:
         directory("results/extensions/{model}/balance/prep_specs"),
     log:
@@ -64,7 +64,7 @@ rule ext_train_mixture:
     input:
         model=get_base_model_input,
         spec_dir=get_ext_spec_dir,
-        splits=get_ext_train_splits,
+        splits=TRAIN_SPLITS,
     output:
         adapter="results/extensions/{model}/{study}/checkpoints/{run}/seed{seed}/adapter_model.safetensors",
         adapter_config="results/extensions/{model}/{study}/checkpoints/{run}/seed{seed}/adapter_config.json",
@@ -116,7 +116,7 @@ rule ext_visatb:
     """Inter-task contributions, intra-task difficulties, VisATB weights, multi-task specs."""
     input:
         accuracy=get_ext_visatb_accuracies,
-        splits=get_ext_train_splits,
+        splits=TRAIN_SPLITS,
     output:
         directory("results/extensions/{model}/balance/visatb"),
     log:

@@ -33,10 +33,6 @@ def _ext_seeds(study):
     return [str(s) for s in getattr(EXT, study).train_seeds]
 
 
-def get_ext_train_splits(wildcards=None):
-    return expand("results/data/train/{task}.parquet", task=TASK_NAMES)
-
-
 def get_ext_target_splits(wildcards):
     return expand("results/data/train/{task}.parquet", task=EXT.selection.targets)
 
