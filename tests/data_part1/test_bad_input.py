@@ -75,6 +75,17 @@ def test_corrupt_image_error_names_file(tmp_path):
         open_image(tmp_path / "text.jpg")
 
 
+def test_corrupt_image_message_is_the_same_every_run(tmp_path):
+    """Pillow names the in-memory file by address; data cards must not carry it."""
+    (tmp_path / "text.png").write_text("not an image")
+    messages = set()
+    for _ in range(2):
+        with pytest.raises(CorruptImage) as info:
+            passthrough_image(tmp_path / "text.png", record="r1")
+        messages.add(str(info.value))
+    assert len(messages) == 1 and " at 0x" not in messages.pop()
+
+
 def test_missing_field_error_names_file_and_record(raw_dir):
     from tasktransfer.data.sources.spair import pair_names, pair_file, read_pair
     from tasktransfer.data.errors import MissingField

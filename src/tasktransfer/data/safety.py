@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import warnings
 from pathlib import Path
 from typing import Callable
@@ -17,6 +18,8 @@ from typing import Callable
 from PIL import Image
 
 from .errors import CorruptImage, MissingFile, UnsafePath
+
+_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
 
 # Decompression-bomb guard: larger than any image in the supported datasets.
 Image.MAX_IMAGE_PIXELS = 8192 * 8192
@@ -45,6 +48,11 @@ def resolve_under(root: str | os.PathLike[str], rel: str, *, file: str | os.Path
     return resolved
 
 
+def decode_error(exc: BaseException) -> str:
+    """Pillow's message without object addresses, so data cards are the same bytes every run."""
+    return "cannot decode image: " + _ADDRESS.sub("", str(exc))
+
+
 def open_image(path: str | os.PathLike[str], *, record: str | None = None) -> Image.Image:
     """Decode an image fully and return it as RGB; :class:`CorruptImage` if that fails."""
     try:
@@ -56,7 +64,7 @@ def open_image(path: str | os.PathLike[str], *, record: str | None = None) -> Im
     except FileNotFoundError:
         raise MissingFile("image file not found", file=path, record=record) from None
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise CorruptImage(f"cannot decode image: {exc}", file=path, record=record) from None
+        raise CorruptImage(decode_error(exc), file=path, record=record) from None
 
 
 def passthrough_image(path: str | os.PathLike[str], *, record: str | None = None,
@@ -86,7 +94,7 @@ def passthrough_image(path: str | os.PathLike[str], *, record: str | None = None
     except CorruptImage:
         raise
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
-        raise CorruptImage(f"cannot decode image: {exc}", file=path, record=record) from None
+        raise CorruptImage(decode_error(exc), file=path, record=record) from None
     return data, size
 
 

@@ -17,7 +17,8 @@ def table(headers: list[str], rows: Iterable[Iterable[Any]]) -> str:
         "<tr>" + "".join(f"<td>{html.escape('' if c is None else str(c))}</td>" for c in row) + "</tr>"
         for row in rows
     )
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    thead = f"<thead><tr>{head}</tr></thead>" if any(headers) else ""  # key-value tables need none
+    return f"<table>{thead}<tbody>{body}</tbody></table>"
 
 
 def page(title: str, body: str) -> str:

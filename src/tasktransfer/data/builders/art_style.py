@@ -29,6 +29,7 @@ from ..errors import BadRecord, CorruptImage, Filtered, MissingField
 from ..near_dup import dhash
 from ..prompts import TEMPLATES
 from ..registry import Builder, Item, register_builder
+from ..safety import decode_error
 from ..sources.wikiart import Painting, read_wikiart
 from ..sources.blink import image_source_id
 from ._image_ids import content_ids, load_image_ids
@@ -93,7 +94,7 @@ def _check_bytes(data: bytes, record: str, on_image: Callable[[Image.Image], Non
     except Filtered:
         raise
     except Exception as exc:  # Pillow raises many kinds for bad bytes
-        raise CorruptImage(f"cannot decode image: {exc}", record=record) from None
+        raise CorruptImage(decode_error(exc), record=record) from None
 
 
 def _near_dup_check(ctx: BuildContext) -> Callable[[Image.Image], None] | None:
