@@ -23,7 +23,14 @@ rule analyze:
         predictions="results/eval/predictions.parquet",
         adapters=get_adapter_files(),
     output:
-        directory("results/analysis"),
+        report(
+            directory("results/analysis"),
+            patterns=["{name}.png", "{name}.csv", "{name}.json"],
+            caption="../report/analysis.rst",
+            category="Transfer analysis",
+            subcategory=get_analysis_report_subcategory,
+            labels=get_analysis_report_labels,
+        ),
     log:
         "results/logs/analyze.log",
     benchmark:

@@ -173,8 +173,25 @@ def get_final_outputs():
     when something targets it, and a deleted adapter must be retrained.
     """
     # get_extension_outputs: workflow/rules/extensions_common.smk (empty when switched off)
+    # data cards exist only for splits built from raw sources (data.mode: raw)
+    cards = ["results/data/cards.html"] if config["data"]["mode"] == "raw" else []
     return (
         ["results/analysis", "results/provenance/manifest.json"]
+        + cards
         + get_extension_outputs()
         + get_adapter_files()
     )
+
+
+def get_analysis_report_subcategory(wildcards):
+    """Figures in one group, tables per model folder, cross-model tables in another."""
+    name = wildcards.name
+    if name.startswith("figures/"):
+        return "Figures"
+    if "/" in name:
+        return f"Tables: {name.split('/')[0]}"
+    return "Tables: across models"
+
+
+def get_analysis_report_labels(wildcards):
+    return {"name": wildcards.name.split("/")[-1]}

@@ -134,6 +134,27 @@ rule build_train_shard:
         " {params.extra} > {log} 2>&1"
 
 
+rule data_cards:
+    """Every training split's data card on one page of the report."""
+    input:
+        cards=expand("results/data/train/{task}.card.json", task=TASK_NAMES),
+    output:
+        html=report(
+            "results/data/cards.html",
+            caption="../report/data_cards.rst",
+            category="Data",
+            labels={"what": "data cards"},
+        ),
+    log:
+        "results/logs/data_cards.log",
+    benchmark:
+        "results/benchmarks/data_cards.tsv"
+    conda:
+        "../../envs/analysis.yaml"
+    script:
+        "../scripts/data_cards.py"
+
+
 rule merge_train_shards:
     """Concatenate a task's shards into its training split and merge the data cards."""
     input:
