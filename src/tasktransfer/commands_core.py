@@ -24,11 +24,11 @@ def _build_tiny(args: argparse.Namespace) -> int:
 
 def _train(args: argparse.Namespace) -> int:
     from .config import load_config
-    from .config.resolve import train_params
+    from .config.resolve import train_params, train_runtime_options
     from .train.trainer import settings_from_params, train_lora
 
     cfg = load_config(args.config)
-    settings = settings_from_params(train_params(cfg, args.model_name, args.task))
+    settings = settings_from_params({**train_params(cfg, args.model_name, args.task), **train_runtime_options(cfg)})
     metrics = train_lora(args.base_model, args.split, args.out, settings, seed=args.seed)
     print(json.dumps({k: metrics[k] for k in ("train_loss", "global_steps", "examples", "seconds")}))
     return 0

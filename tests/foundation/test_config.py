@@ -59,7 +59,7 @@ def test_model_without_path(paper):
 def test_typo_in_key(paper):
     msg = _bad(paper, lambda c: c["training"].update(warmup_ration=0.1))
     assert "config key `training`: unknown key 'warmup_ration' (did you mean 'warmup_ratio'?)" in msg
-    assert "expected one of: checkpoint_minutes, checkpoint_steps, global_batch, gradient_checkpointing" in msg
+    assert "expected one of: attention, checkpoint_minutes, checkpoint_steps, global_batch, gradient_checkpointing" in msg
 
 
 def test_epochs_and_steps_exclusive(paper):

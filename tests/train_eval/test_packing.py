@@ -232,3 +232,16 @@ def test_bad_settings_and_inputs_are_refused(tiny_model, processor, items):
             rope_index_of(model)
     finally:
         base.config._attn_implementation = "sdpa"
+
+
+def test_attention_setting_is_validated_and_flash_needs_a_gpu(tiny_model, tmp_path):
+    with pytest.raises(ValueError, match="`attention` is 'flash3'"):
+        TrainSettings(lr=1e-3, max_steps=1, attention="flash3")
+    assert settings_from_params({"lr": 1e-3, "max_steps": 1, "attention": "eager"}).attention == "eager"
+    if not torch.cuda.is_available():
+        split = tmp_path / "s.parquet"
+        write_split(split, generate(blink_like("Counting"), "train", 4, 0))
+        with pytest.raises(RuntimeError, match="flash_attention_2` needs a CUDA GPU"):
+            train_lora(tiny_model, split, tmp_path / "o",
+                       TrainSettings(lr=1e-3, max_steps=1, global_batch=4, per_device_batch=4,
+                                     attention="flash_attention_2"), seed=0)

@@ -6,6 +6,7 @@ from tasktransfer.workflow_io import job_logging, set_torch_threads
 
 with job_logging(snakemake.log[0], threads=snakemake.threads):
     set_torch_threads(snakemake.threads)
+    from tasktransfer.config.resolve import train_runtime_options
     from tasktransfer.extensions.pipeline import mixture_train_params
     from tasktransfer.extensions.spec import read_spec
     from tasktransfer.train.mixture import components_from_config
@@ -16,6 +17,7 @@ with job_logging(snakemake.log[0], threads=snakemake.threads):
     n_direct = int(spec.details.get("direct_examples", spec.budget))
     params = mixture_train_params(dict(snakemake.params.settings), n_direct, spec.budget)
     params["loss"] = mixture["loss"]  # vitw: weighted token mean; tla: task-level mean
+    params.update(train_runtime_options(snakemake.config))  # packing, attention, checkpointing
     metrics = train_lora(
         base_model=snakemake.params.base_model,
         train_split=components_from_config(mixture["tasks"], dict(zip(snakemake.params.tasks, snakemake.input.splits))),

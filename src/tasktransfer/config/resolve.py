@@ -51,7 +51,9 @@ def train_params(config: dict[str, Any], model: str, task: str) -> dict[str, Any
 # Settings that change how a job runs, not what it produces: read by the job from the
 # config, never part of params, so changing them reruns nothing. `packing` keeps the same
 # examples and objective; only floating-point summation order differs (docs/training.md).
-OPERATIONAL_TRAINING_KEYS = ("gradient_checkpointing", "checkpoint_steps", "checkpoint_minutes", "packing")
+OPERATIONAL_TRAINING_KEYS = (
+    "gradient_checkpointing", "checkpoint_steps", "checkpoint_minutes", "packing", "attention",
+)
 
 
 def train_runtime_options(config: dict[str, Any]) -> dict[str, Any]:

@@ -28,6 +28,7 @@ from .mixture import MixtureComponent
 
 DEEPSPEED_STAGES = ("none", "zero2", "zero3")
 QUANTIZATION = ("none", "4bit")
+ATTENTION = ("sdpa", "eager", "flash_attention_2")
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,7 @@ class TrainSettings:
     checkpoint_minutes: float = 20.0  # ... and at least every this many minutes (0: off)
     loss_aggregation: str = "token"  # token: VITW / plain token mean; task: TLA (mixtures)
     packing: bool = False  # pack each per-device batch into one unpadded row (train/packing.py)
+    attention: str = "sdpa"  # sdpa | eager | flash_attention_2 (GPU, flash-attn; varlen for packed rows)
 
     def __post_init__(self) -> None:
         if not self.lr > 0:
@@ -67,6 +69,7 @@ class TrainSettings:
             ("gradient_checkpointing", self.gradient_checkpointing, ("auto", "on", "off")),
             ("precision", self.precision, ("auto", "bf16", "fp32")),
             ("loss_aggregation", self.loss_aggregation, ("token", "task")),
+            ("attention", self.attention, ATTENTION),
         ):
             if value not in allowed:
                 raise ValueError(f"`{key}` is {value!r}; expected one of {list(allowed)}")
@@ -111,6 +114,14 @@ def _load_base(base_model, settings: TrainSettings, on_gpu: bool, bf16: bool):
 
     from ..model.loading import load_model
 
+    if settings.attention == "flash_attention_2":
+        if not on_gpu:
+            raise RuntimeError("`attention: flash_attention_2` needs a CUDA GPU; use sdpa on this machine")
+        import importlib.util
+
+        if importlib.util.find_spec("flash_attn") is None:
+            raise RuntimeError("`attention: flash_attention_2` needs the flash-attn package (pip install flash-attn)")
+    attn = {"attn_implementation": settings.attention}
     if settings.quantization == "4bit":
         if not on_gpu:
             raise RuntimeError("QLoRA (`quantization: 4bit`) needs a CUDA GPU and bitsandbytes; this machine has no GPU")
@@ -124,11 +135,12 @@ def _load_base(base_model, settings: TrainSettings, on_gpu: bool, bf16: bool):
         quant = BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_use_double_quant=True,
                                    bnb_4bit_compute_dtype=torch.bfloat16)
         local_rank = int(os.environ.get("LOCAL_RANK", "0"))
-        model = load_model(base_model, dtype="bfloat16", device=f"cuda:{local_rank}", quantization_config=quant)
+        # quantize while loading onto this rank's GPU (moving a 4-bit model afterwards is not supported)
+        model = load_model(base_model, dtype="bfloat16", device=f"cuda:{local_rank}", quantization_config=quant,
+                           device_map={"": local_rank}, **attn)
         return prepare_model_for_kbit_training(model, use_gradient_checkpointing=False)
     # frozen base weights in bf16 on GPU (no optimizer state for them); LoRA weights stay fp32
-    model = load_model(base_model, dtype="bfloat16" if bf16 else "float32")
-    return model
+    return load_model(base_model, dtype="bfloat16" if bf16 else "float32", **attn)
 
 
 def train_lora(
@@ -297,6 +309,7 @@ def settings_from_params(params: dict[str, Any]) -> TrainSettings:
         checkpoint_minutes=float(params.get("checkpoint_minutes", 20.0)),
         loss_aggregation=_LOSS_NAMES[params.get("loss", params.get("loss_aggregation", "token"))],
         packing=params.get("packing", False),  # validated (a real boolean) by TrainSettings
+        attention=params.get("attention", "sdpa"),
         lora=LoraSettings(
             r=int(lora.get("r", 8)),
             alpha=lora.get("alpha", 16),
