@@ -183,3 +183,17 @@ def test_workflow_lists_follow_shared_evaluation_mode():
               "seeds": [0], "evaluation": {"mode": "shared"}}
     assert [(j["rule"], j["gpus"]) for j in manifest_jobs(config)] == [
         ("eval_model_shared", 1), ("train_lora", 2), ("train_lora", 2)]
+
+
+def test_discovered_extension_jobs_count_their_gpus(tmp_path):
+    from tasktransfer.provenance import discover_benchmarks
+    from tasktransfer.provenance.workflow import extension_gpus
+
+    bench = tmp_path / "benchmarks"
+    for rel in ("ext_train_mixture/m7/balance/mini__Jigsaw/seed0.tsv", "ext_eval_mixture/m7/balance/mini__Jigsaw/seed0.tsv",
+                "build_train_shard/Counting/0.tsv"):
+        (bench / rel).parent.mkdir(parents=True, exist_ok=True)
+        (bench / rel).write_text("s\th:m:s\n1.0\t0:00:01\n")
+    gpus = extension_gpus({"models": {"m7": {"train_gpus": 2, "eval_gpus": 1}}})
+    found = {spec.rule: spec.gpus for spec in discover_benchmarks(bench, gpus=gpus)}
+    assert found == {"ext_train_mixture": 2, "ext_eval_mixture": 1, "build_train_shard": 0}

@@ -3,6 +3,7 @@
 #   snakemake --report results/report.html      (after a run)
 
 from tasktransfer.provenance.workflow import (
+    extension_gpus,
     manifest_adapters,
     manifest_benchmarks,
     manifest_jobs,
@@ -34,6 +35,7 @@ rule run_manifest:
         "../../envs/analysis.yaml"
     params:
         jobs=manifest_jobs(config),
+        ext_gpus=extension_gpus(config),
         raw_inputs=raw_input_dirs(config),
         slurm_logdir="logs/slurm",
         checksum_cache="results/provenance/.checksums.json",

@@ -13,7 +13,7 @@ with job_logging(snakemake.log[0]):
     known = list(snakemake.input.benchmarks)
     # Benchmarks of the other rules (data builders, aggregation) sit beside the GPU jobs'.
     root = os.path.commonpath([os.path.dirname(os.path.dirname(b)) for b in known])
-    jobs = list(p.jobs) + discover_benchmarks(root, known)
+    jobs = list(p.jobs) + discover_benchmarks(root, known, gpus=p.ext_gpus)
     manifest = build_manifest(
         dict(snakemake.config),
         repo_root=Path(snakemake.scriptdir).parents[1],  # git state of this checkout

@@ -79,12 +79,17 @@ def slurm_job_ids(logdir: str | Path) -> dict[tuple[str, tuple[tuple[str, str], 
     return found
 
 
-def discover_benchmarks(root: str | Path, known: Iterable[str] = ()) -> list[JobSpec]:
+def discover_benchmarks(
+    root: str | Path, known: Iterable[str] = (), gpus: Mapping[str, Mapping[str, int]] | None = None
+) -> list[JobSpec]:
     """Benchmark files under ``root`` (``<root>/<rule>/...tsv``) not among ``known``.
 
-    Catches jobs of rules the manifest rule does not enumerate (e.g. raw-data builders):
-    their rule is the first folder and the rest of the path stands for the wildcards.
+    Catches jobs of rules the manifest rule does not enumerate (e.g. raw-data builders,
+    extension studies): their rule is the first folder and the rest of the path stands for
+    the wildcards. ``gpus[rule][model]`` gives the GPUs of such a job whose path starts with
+    its model (the extension studies' training and evaluation), so GPU-hours count them.
     """
+    gpus = gpus or {}
     root, known = Path(root), {str(Path(k)) for k in known}
     found = []
     for path in sorted(root.rglob("*.tsv")) if root.is_dir() else []:
@@ -94,7 +99,8 @@ def discover_benchmarks(root: str | Path, known: Iterable[str] = ()) -> list[Job
         job = str(rel.with_suffix("")) if len(rel.parts) > 1 else ""
         rule = rel.parts[0] if len(rel.parts) > 1 else rel.stem
         wildcards = (("job", "/".join(Path(job).parts[1:])),) if len(rel.parts) > 1 else ()
-        found.append(JobSpec(rule=rule, wildcards=wildcards, benchmark=str(path)))
+        n_gpus = gpus.get(rule, {}).get(rel.parts[1], 0) if len(rel.parts) > 2 else 0
+        found.append(JobSpec(rule=rule, wildcards=wildcards, benchmark=str(path), gpus=n_gpus))
     return found
 
 

@@ -38,6 +38,15 @@ def manifest_jobs(config: Mapping[str, Any]) -> list[dict[str, Any]]:
     return jobs
 
 
+def extension_gpus(config: Mapping[str, Any]) -> dict[str, dict[str, int]]:
+    """GPUs per model of the extension studies' jobs (their benchmarks are discovered)."""
+    models = config["models"]
+    return {
+        "ext_train_mixture": {m: int(v.get("train_gpus", 0)) for m, v in models.items()},
+        "ext_eval_mixture": {m: int(v.get("eval_gpus", 0)) for m, v in models.items()},
+    }
+
+
 def manifest_benchmarks(config: Mapping[str, Any]) -> list[str]:
     return [job["benchmark"] for job in manifest_jobs(config)]
 
