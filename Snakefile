@@ -8,6 +8,8 @@
 #   eval/<model>/base/                   base model predictions + accuracy
 #   eval/<model>/<task>/seed<s>/         fine-tuned predictions + accuracy
 #   analysis/                            accuracy table, PGF matrices, analyses, figures
+#   report/analysis_tables/              the analysis tables as HTML pages for the report
+#   data/cards.html                      data cards of the raw-built training splits (report)
 #   logs/, benchmarks/                   per-job logs and resource usage
 #
 # Run:  snakemake --configfile config/demo.yaml --cores 2        (embedded default)

@@ -19,4 +19,4 @@ def test_training_and_evaluation_grid(plan):
     assert plan["fetch_model"] == 3
     assert "build_tiny_model" not in plan
     assert plan["collect_accuracies"] == 1 and plan["analyze"] == 1 and plan["all"] == 1
-    assert plan["data_cards"] == 1  # raw mode: one report page of all training splits' cards
+    assert plan["data_cards"] == 1 and plan["analysis_tables"] == 1  # raw mode: one report page of all training splits' cards

@@ -30,7 +30,7 @@ def evaluate(task: str, seed: str) -> str:
 
 def aggregation(workdir) -> set[str]:
     """Aggregation and report jobs: rerun after any change to the results they summarise."""
-    jobs = {"collect_accuracies", "analyze"}
+    jobs = {"collect_accuracies", "analyze", "analysis_tables"}
     if (workdir.path / "results" / "provenance" / "manifest.json").exists():
         jobs.add("run_manifest")
     return jobs

@@ -25,7 +25,7 @@ rule analyze:
     output:
         report(
             directory("results/analysis"),
-            patterns=["{name}.png", "{name}.csv", "{name}.json"],
+            patterns=["{name}.png"],
             caption="../report/analysis.rst",
             category="Transfer analysis",
             subcategory=get_analysis_report_subcategory,
@@ -42,3 +42,26 @@ rule analyze:
         adapters=get_adapter_dirs,
     script:
         "../scripts/analyze.py"
+
+
+rule analysis_tables:
+    """The analysis tables as report pages; the CSV and JSON files stay canonical."""
+    input:
+        "results/analysis",
+    output:
+        report(
+            directory("results/report/analysis_tables"),
+            patterns=["{name}.html"],
+            caption="../report/analysis.rst",
+            category="Transfer analysis",
+            subcategory=get_analysis_report_subcategory,
+            labels=get_analysis_report_labels,
+        ),
+    log:
+        "results/logs/analysis_tables.log",
+    benchmark:
+        "results/benchmarks/analysis_tables.tsv"
+    conda:
+        "../../envs/analysis.yaml"
+    script:
+        "../scripts/analysis_tables.py"

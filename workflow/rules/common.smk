@@ -176,7 +176,11 @@ def get_final_outputs():
     # data cards exist only for splits built from raw sources (data.mode: raw)
     cards = ["results/data/cards.html"] if config["data"]["mode"] == "raw" else []
     return (
-        ["results/analysis", "results/provenance/manifest.json"]
+        [
+            "results/analysis",
+            "results/report/analysis_tables",
+            "results/provenance/manifest.json",
+        ]
         + cards
         + get_extension_outputs()
         + get_adapter_files()

@@ -6,6 +6,7 @@ from .environment import hardware, package_versions
 from .git import git_state
 from .jobs import JobSpec, discover_benchmarks, job_records, read_benchmark, slurm_job_ids, summarize
 from .manifest import build_manifest, render_html, seeds_of
+from .table_pages import render_table_page, write_table_pages
 
 __all__ = [
     "ChecksumCache",
@@ -22,8 +23,10 @@ __all__ = [
     "read_cards",
     "render_cards_html",
     "render_html",
+    "render_table_page",
     "seeds_of",
     "sha256_file",
     "slurm_job_ids",
     "summarize",
+    "write_table_pages",
 ]
