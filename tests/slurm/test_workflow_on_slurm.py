@@ -4,7 +4,7 @@ Every job except the local rules (downloads and fixture writers) goes through sb
 cluster-specific user settings of the profile are overridden the way a user would for
 this cluster (partition, no accounts, squeue as status command, the GPU type, sizes that
 fit the node); resources per rule, retries, requeue and logs are the shipped profile.
-Three test-only settings make the ~150 Slurm jobs fit in CI (docs/cluster.md):
+Three test-only settings make its ~150 jobs through Slurm fit in CI (docs/cluster.md):
 
 - Snakemake's caps (``jobs``, ``gpu``) are above what the node holds, so Slurm keeps a
   queue and starts the next job the moment one ends; with the caps at the node's size
