@@ -25,7 +25,7 @@ STAGE_VERSIONS: dict[str, int] = {
     "data": 2,  # 2: VSR captions whose subject contains the verb rewrite correctly
     "train": 1,
     "eval": 1,
-    "analysis": 1,
+    "analysis": 2,  # 2: PGF heatmap colour limit from non-zero cells, clipping marked on the colour bar
 }
 
 # Source files whose edits can change a stage's outputs (globs relative to the package).
