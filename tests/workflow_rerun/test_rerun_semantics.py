@@ -8,6 +8,7 @@ and everything downstream, while a refactor or plotting edit reruns nothing upst
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -91,10 +92,9 @@ def patched_library(library, tmp_path, monkeypatch):
 
 def _bump(package: Path, stage: str) -> None:
     versions = package / "versions.py"
-    text = versions.read_text()
-    old = next(line for line in text.splitlines() if line.strip().startswith(f'"{stage}":'))
-    number = int(old.split(":")[1].strip().rstrip(","))
-    versions.write_text(text.replace(old, old.replace(str(number), str(number + 1))))
+    text, n = re.subn(rf'("{stage}":\s*)(\d+)', lambda m: f"{m[1]}{int(m[2]) + 1}", versions.read_text(), count=1)
+    assert n == 1, f"no version number for stage {stage!r} in {versions}"
+    versions.write_text(text)
 
 
 def test_unversioned_library_edit_reruns_nothing(completed_run, patched_library):
