@@ -47,3 +47,22 @@ def test_a_card_missing_fields_names_the_file_and_fields(tmp_path):
     (tmp_path / "trunc.card.json").write_text('{"task": "Coun')
     with pytest.raises(ValueError, match="trunc.card.json: not a readable data card"):
         read_cards([tmp_path / "trunc.card.json"])
+
+
+def test_read_card_names_the_file_and_missing_count_fields(tmp_path):
+    from tasktransfer.data.cards import card_paths, read_card, write_card
+
+    split = tmp_path / "Counting.parquet"
+    write_card(_card("Counting", 3), split)
+    jpath, _ = card_paths(split)
+    assert read_card(split).to_dict() == json.loads(jpath.read_text())
+    d = json.loads(jpath.read_text())
+    del d["counts"]["examples"], d["image_sizes"]
+    jpath.write_text(json.dumps(d))
+    with pytest.raises(ValueError, match=r"Counting\.card\.json: data card lacks field\(s\) image_sizes, counts\.examples"):
+        read_card(split)
+    with pytest.raises(ValueError, match=r"bad\.card\.json: data card lacks field\(s\) image_sizes, counts\.examples"):
+        read_cards([jpath.rename(tmp_path / "bad.card.json")])
+    jpath.write_text("[1, 2]")
+    with pytest.raises(ValueError, match="must be a JSON object, got list"):
+        read_card(split)

@@ -18,6 +18,36 @@ from ..atomic import write_json, write_text
 
 MAX_MESSAGES = 20  # skipped-record messages kept verbatim per card
 
+# Keys of a card's JSON (``Card.to_dict``); a card read back must have all of them.
+CARD_FIELDS = ("task", "split", "source", "seed", "shards", "params", "counts", "skip_ratio", "letters",
+               "letter_fraction", "max_letter_deviation_pp", "image_sizes", "skipped_messages")
+COUNT_FIELDS = ("examples", "items_seen", "excluded_items", "skipped", "skipped_while_listing", "filtered",
+                "images_reencoded", "images_passed_through")
+
+
+def check_card_fields(d: Any, where: str) -> dict[str, Any]:
+    """``d`` if it has every card field, else a ValueError naming ``where`` and all missing fields."""
+    if not isinstance(d, dict):
+        raise ValueError(f"{where}: a data card must be a JSON object, got {type(d).__name__}")
+    missing = [k for k in CARD_FIELDS if k not in d]
+    counts = d.get("counts")
+    if isinstance(counts, dict):
+        missing += [f"counts.{k}" for k in COUNT_FIELDS if k not in counts]
+    elif "counts" in d:
+        missing.append("counts (not an object)")
+    if missing:
+        raise ValueError(f"{where}: data card lacks field(s) {', '.join(missing)}")
+    return d
+
+
+def load_card_json(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """A card JSON file, parsed and checked; a bad one is named with what is wrong."""
+    try:
+        d = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ValueError(f"{path}: not a readable data card ({exc})") from exc
+    return check_card_fields(d, str(path))
+
 
 @dataclass
 class SizeStats:
@@ -142,7 +172,8 @@ class Card:
         }
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> "Card":
+    def from_dict(cls, d: dict[str, Any], where: str = "data card") -> "Card":
+        check_card_fields(d, where)
         sizes = SizeStats()
         s = d["image_sizes"]
         if s["count"]:
@@ -226,7 +257,7 @@ def read_card(split_path: str | os.PathLike[str]) -> Card:
     jpath, _ = card_paths(split_path)
     if not jpath.exists():
         raise FileNotFoundError(f"data card {jpath} not found (expected next to {split_path})")
-    return Card.from_dict(json.loads(jpath.read_text(encoding="utf-8")))
+    return Card.from_dict(load_card_json(jpath), where=str(jpath))
 
 
 def merge_cards(cards: Iterable[Card]) -> Card:
@@ -240,4 +271,5 @@ def merge_cards(cards: Iterable[Card]) -> Card:
     return merged
 
 
-__all__ = ["Card", "SizeStats", "card_paths", "write_card", "read_card", "merge_cards"]
+__all__ = ["CARD_FIELDS", "COUNT_FIELDS", "Card", "SizeStats", "card_paths", "check_card_fields", "load_card_json",
+           "write_card", "read_card", "merge_cards"]

@@ -12,25 +12,13 @@ import json
 import os
 from typing import Any, Iterable, Mapping
 
+from ..data.cards import load_card_json
 from .html_table import page, table
-
-REQUIRED = ("task", "split", "source", "seed", "shards", "params", "counts", "skip_ratio", "letters",
-            "letter_fraction", "max_letter_deviation_pp", "image_sizes", "skipped_messages")
 
 
 def read_cards(paths: Iterable[str | os.PathLike[str]]) -> list[dict[str, Any]]:
     """Load card JSON files, naming the file and the missing fields of a bad one."""
-    cards = []
-    for path in paths:
-        try:
-            card = json.loads(open(path, encoding="utf-8").read())
-        except (OSError, json.JSONDecodeError) as exc:
-            raise ValueError(f"{path}: not a readable data card ({exc})") from exc
-        missing = [k for k in REQUIRED if k not in card] if isinstance(card, dict) else list(REQUIRED)
-        if missing:
-            raise ValueError(f"{path}: data card lacks field(s) {', '.join(missing)}")
-        cards.append(card)
-    return cards
+    return [load_card_json(path) for path in paths]
 
 
 def _sizes(s: Mapping[str, Any]) -> str:
