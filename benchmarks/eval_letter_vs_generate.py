@@ -23,8 +23,14 @@ LoRA is first trained on letter answers of the same tasks (our trainer), so the 
 answers "X<|im_end|>" and stops like an instruct model does: the realistic regime and
 a meaningful agreement. Pass ``--model`` on a GPU machine for a real model.
 
+``--shared-adapters N`` adds the per-checkpoint view of a grid: N letter-tuned adapters
+(seeds 0..N-1), each evaluated by generation on its own merged model (lmms-eval evaluates
+one checkpoint per run), against letter scoring of all N in one pass of the workflow's
+``evaluation.mode: shared`` (one processor call and one vision-tower pass per batch,
+shared by every adapter). Times are divided by N; model loading is excluded from both.
+
     .venv/bin/python benchmarks/eval_letter_vs_generate.py [--questions 8] [--tasks 3] \\
-        [--generate-batch-size 1 8] [--repeats 3] [--breakdown]
+        [--generate-batch-size 1 8] [--repeats 3] [--breakdown] [--shared-adapters 13]
 """
 
 from __future__ import annotations
@@ -55,9 +61,14 @@ def main() -> None:
     ap.add_argument("--prefetch", choices=["auto", "on", "off"], default="auto",
                     help="letter scoring: encode the next batch in a worker thread (auto: on a GPU only)")
     ap.add_argument("--breakdown", action="store_true", help="split each arm's time by stage (one extra run)")
+    ap.add_argument("--shared-adapters", type=int, default=0,
+                    help="also compare per checkpoint: N tuned adapters, shared-mode letter scoring vs "
+                         "generation on each merged checkpoint (0: skip)")
     args = ap.parse_args()
     if args.repeats < 1 or args.batch_size < 1 or min(args.generate_batch_size) < 1:
         ap.error("--repeats, --batch-size and --generate-batch-size must be positive")
+    if args.shared_adapters < 0 or (args.shared_adapters and not args.adapter_steps):
+        ap.error("--shared-adapters needs a non-negative count and --adapter-steps > 0")
 
     import torch
 
@@ -117,6 +128,8 @@ def main() -> None:
             print("generated text, first 3:", json.dumps([g.text[:40] for g in results[f'gen{gb}'][:3]]))
             if args.breakdown:
                 print_breakdown(model, processor, rows, arms, args.batch_size, args.generate_batch_size)
+        if args.shared_adapters:
+            compare_shared(root, base, processor, rows, tasks, args, device, max_new, prefetch)
 
 
 def timed_interleaved(arms: dict[str, Callable[[], Any]], repeats: int, sync: Callable[[], None] | None = None):
@@ -230,7 +243,45 @@ def print_breakdown(model, processor, rows, arms, batch_size: int, gen_batch_siz
     meter.remove()
 
 
-def train_adapter(root: Path, base: Path, tasks: list[str], steps: int) -> Path:
+def compare_shared(root: Path, base: Path, processor, rows, tasks: list[str], args, device: str, max_new: int,
+                   prefetch: bool | None) -> None:
+    """Per checkpoint: shared-mode letter scoring of N adapters vs generation on each merged adapter."""
+    import torch
+    from peft import PeftModel
+
+    from tasktransfer.evaluate.generate import agreement, generate_rows
+    from tasktransfer.evaluate.multi import Source, load_base_and_adapters, score_sources
+    from tasktransfer.model.loading import load_model
+
+    n = args.shared_adapters
+    dtype = "bfloat16" if device == "cuda" else "float32"
+    adapters = [train_adapter(root / f"shared{k}", base, tasks, args.adapter_steps, seed=k) for k in range(n)]
+    sources = [Source("tuned", str(k), a) for k, a in enumerate(adapters)]
+    shared, _ = load_base_and_adapters(base, sources, device, dtype)
+    merged = [PeftModel.from_pretrained(load_model(base, dtype=dtype, device=device), str(a)).merge_and_unload().eval()
+              for a in adapters]
+    gb = args.generate_batch_size[0]
+    arms: dict[str, Callable[[], Any]] = {
+        "letter": lambda: score_sources(shared, processor, rows, sources, args.batch_size, prefetch=prefetch),
+        "gen": lambda: [generate_rows(m, processor, rows, gb, max_new_tokens=max_new) for m in merged]}
+    score_sources(shared, processor, rows[: args.batch_size], sources, args.batch_size, prefetch=prefetch)  # warm-up
+    times, results = timed_interleaved(arms, args.repeats, sync=torch.cuda.synchronize if device == "cuda" else None)
+    t_letter, t_gen = statistics.median(times["letter"]) / n, statistics.median(times["gen"]) / n
+    reports = [agreement(results["letter"][s.name], g) for s, g in zip(sources, results["gen"])]
+    distinct = len({tuple(x.prediction for x in v) for v in results["letter"].values()})
+    print(f"\n[per checkpoint, {n} tuned adapters ({distinct} distinct prediction sets)]")
+    print(f"letter scoring, shared mode (batch {args.batch_size}) : {t_letter:8.3f} s per checkpoint   "
+          f"(runs of all {n}: {fmt_runs(times['letter'])})")
+    print(f"generation + parsing, each merged (batch {gb}) : {t_gen:8.3f} s per checkpoint   "
+          f"(runs of all {n}: {fmt_runs(times['gen'])}; mean new tokens "
+          f"{statistics.mean(r['mean_new_tokens'] for r in reports):.1f})")
+    print(f"  speed ratio                     : {t_gen / t_letter:8.1f}x  (goal >= 5x)")
+    for name in reports[0]["parsers"]:
+        print(f"  parser {name:9s}: agreement {min(r['parsers'][name]['agree'] for r in reports):.3f} "
+              f"(lowest of {n}), unparsed {max(r['parsers'][name]['unparsed'] for r in reports):.3f} (highest)")
+
+
+def train_adapter(root: Path, base: Path, tasks: list[str], steps: int, seed: int = 0) -> Path:
     """A quick LoRA on balanced letter answers of ``tasks`` (train split, other seed than eval)."""
     from tasktransfer.demo.synthetic import blink_like, generate
     from tasktransfer.splits import write_split
@@ -244,7 +295,7 @@ def train_adapter(root: Path, base: Path, tasks: list[str], steps: int) -> Path:
         comps.append(MixtureComponent(t, path))
     settings = TrainSettings(lr=1e-2, max_steps=steps, global_batch=4, per_device_batch=4, max_examples=4 * steps,
                              logging_steps=max(1, steps // 3))
-    train_lora(base, comps, root / "adapter", settings, seed=0)
+    train_lora(base, comps, root / "adapter", settings, seed=seed)
     return root / "adapter"
 
 
