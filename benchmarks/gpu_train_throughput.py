@@ -16,6 +16,10 @@ and the vision tower's forward only (its backward is skipped on purpose). Recomp
 under activation checkpointing is not counted (that is MFU, not hardware utilisation).
 The "6N" line counts 6N as if every weight were trained, for comparison with figures
 quoted that way. On a machine without CUDA the script prints a message and exits 0.
+
+``--smoke`` runs the same path end to end on a 2-layer model of the same family (CPU
+without CUDA, fp32; DeepSpeed on CPU only with TASKTRANSFER_DEEPSPEED_CPU=1, as for the
+trainer), so a test keeps the script working where no GPU is: its figures mean nothing.
 """
 
 from __future__ import annotations
@@ -59,15 +63,26 @@ def peak_tflops(name: str, override: float | None) -> float:
     sys.exit(f"unknown GPU {name!r}: pass --peak-tflops (its dense bf16 peak)")
 
 
-def build_model(attn: str):
+def smoke_config() -> dict:
+    """A 2-layer member of the same architecture (same token ids, patch and merge sizes)."""
+    text = {**QWEN25_VL_3B["text_config"], "hidden_size": 64, "intermediate_size": 128, "num_hidden_layers": 2,
+            "num_attention_heads": 4, "num_key_value_heads": 2,
+            "rope_parameters": {"rope_type": "default", "rope_theta": 1000000.0, "mrope_section": [2, 3, 3]}}
+    vision = {**QWEN25_VL_3B["vision_config"], "depth": 2, "hidden_size": 64, "intermediate_size": 128,
+              "num_heads": 4, "out_hidden_size": 64, "fullatt_block_indexes": [1]}
+    return {**QWEN25_VL_3B, "text_config": text, "vision_config": vision}
+
+
+def build_model(values: dict, attn: str, device: str):
     import torch
     from transformers import Qwen2_5_VLConfig, Qwen2_5_VLForConditionalGeneration
 
-    config = Qwen2_5_VLConfig(**QWEN25_VL_3B)
+    config = Qwen2_5_VLConfig(**values)
     config._attn_implementation = attn
     torch.manual_seed(0)
-    with torch.device(f"cuda:{int(os.environ.get('LOCAL_RANK', 0))}"):
-        model = Qwen2_5_VLForConditionalGeneration._from_config(config, dtype=torch.bfloat16)
+    with torch.device(device):
+        model = Qwen2_5_VLForConditionalGeneration._from_config(
+            config, dtype=torch.bfloat16 if device.startswith("cuda") else torch.float32)
     return model
 
 
@@ -106,26 +121,26 @@ class SyntheticBatches:
         return self.items[i]
 
 
-def collate(batch):
+def collate(batch, dtype=None):
     import torch
 
     out = {k: torch.stack([b[k] for b in batch]) for k in ("input_ids", "mm_token_type_ids", "labels")}
     out["attention_mask"] = torch.ones_like(out["input_ids"])
-    out["pixel_values"] = torch.cat([b["pixel_values"] for b in batch]).to(torch.bfloat16)
+    out["pixel_values"] = torch.cat([b["pixel_values"] for b in batch]).to(dtype or torch.bfloat16)
     out["image_grid_thw"] = torch.cat([b["image_grid_thw"] for b in batch])
     return out
 
 
-def flops_per_sample(model, data: SyntheticBatches, images: int) -> tuple[float, float]:
+def flops_per_sample(model, data: SyntheticBatches, images: int, values: dict = QWEN25_VL_3B) -> tuple[float, float]:
     """(LoRA model FLOPs, 6N-convention FLOPs) for one training sample."""
     lm = model.model.language_model
     n_lm = sum(p.numel() for n, p in lm.named_parameters() if "embed_tokens" not in n and "lora_" not in n)
     n_head = model.lm_head.weight.numel()
     n_vis = sum(p.numel() for n, p in model.model.visual.named_parameters())
     t = data.seq_len
-    cfg = QWEN25_VL_3B["text_config"]
+    cfg = values["text_config"]
     attn = 12 * cfg["num_hidden_layers"] * cfg["hidden_size"] * t * t  # fwd + bwd, all positions
-    vcfg = QWEN25_VL_3B["vision_config"]
+    vcfg = values["vision_config"]
     p = data.patches
     window = (vcfg["window_size"] // 14) ** 2
     n_full = len(vcfg["fullatt_block_indexes"])
@@ -149,11 +164,22 @@ def main() -> None:
     ap.add_argument("--checkpointing", default="on", choices=["on", "off"], help="activation checkpointing")
     ap.add_argument("--attn", default="sdpa", help="attention implementation (sdpa, flash_attention_2)")
     ap.add_argument("--peak-tflops", type=float, help="override the GPU's dense bf16 peak")
+    ap.add_argument("--smoke", action="store_true",
+                    help="a 2-layer model of the same family, small samples, 2 steps (CPU without CUDA): "
+                         "checks the script runs, measures nothing")
     args = ap.parse_args()
+
+    import functools
 
     import torch
 
-    if not torch.cuda.is_available():
+    cuda = torch.cuda.is_available()
+    if args.smoke:
+        args.image_size, args.text_tokens, args.per_device_batch, args.global_batch = 56, 16, 2, 4
+        args.steps, args.warmup = 2, 1
+        if not cuda and not os.environ.get("TASKTRANSFER_DEEPSPEED_CPU"):
+            args.deepspeed = "none"  # DeepSpeed on CPU ranks (gloo) only when asked, as in the trainer
+    elif not cuda:
         print("gpu_train_throughput: no CUDA GPU on this machine; nothing measured. Run it on a GPU node "
               "(see docs/training.md).")
         return
@@ -162,6 +188,9 @@ def main() -> None:
     os.environ.setdefault("RANK", "0"), os.environ.setdefault("WORLD_SIZE", "1"), os.environ.setdefault("LOCAL_RANK", "0")
     os.environ.setdefault("MASTER_ADDR", "127.0.0.1"), os.environ.setdefault("MASTER_PORT", "29511")
     world = int(os.environ["WORLD_SIZE"])
+    values = smoke_config() if args.smoke else QWEN25_VL_3B
+    device = f"cuda:{int(os.environ['LOCAL_RANK'])}" if cuda else "cpu"
+    sync = torch.cuda.synchronize if cuda else (lambda: None)
     from peft import get_peft_model
     from transformers import TrainerCallback, TrainingArguments
 
@@ -176,23 +205,24 @@ def main() -> None:
     targs = TrainingArguments(
         output_dir="/tmp/gpu_train_throughput", per_device_train_batch_size=args.per_device_batch,
         gradient_accumulation_steps=accumulation, learning_rate=1e-4, weight_decay=0.0, warmup_steps=0.03,
-        lr_scheduler_type="cosine", max_steps=args.warmup + args.steps, bf16=True, save_strategy="no",
+        lr_scheduler_type="cosine", max_steps=args.warmup + args.steps, bf16=cuda, use_cpu=not cuda,
+        save_strategy="no",
         report_to="none", logging_steps=10, disable_tqdm=True, remove_unused_columns=False,
         activation_checkpointing=args.checkpointing == "on",
         activation_checkpointing_kwargs={"use_reentrant": False} if args.checkpointing == "on" else None,
-        deepspeed=str(ds) if ds else None, dataloader_num_workers=2,
+        deepspeed=str(ds) if ds else None, dataloader_num_workers=2 if cuda else 0,
     )
     if ds is not None:
         import deepspeed
 
         _ = targs.device
-        deepspeed.init_distributed(dist_backend="nccl")
-    model = build_model(args.attn)
+        deepspeed.init_distributed(dist_backend="nccl" if cuda else "gloo")
+    model = build_model(values, args.attn, device)
     model = get_peft_model(model, peft_config(LoraSettings()))
     assert_vision_frozen(model)
     n_samples = args.global_batch * (args.warmup + args.steps)
     data = SyntheticBatches(n_samples // world + args.per_device_batch, args.images, args.image_size, args.text_tokens)
-    lora_flops, six_n_flops = flops_per_sample(model.get_base_model(), data, args.images)
+    lora_flops, six_n_flops = flops_per_sample(model.get_base_model(), data, args.images, values)
 
     class Timer(TrainerCallback):
         def __init__(self):
@@ -200,21 +230,25 @@ def main() -> None:
 
         def on_step_end(self, a, state, control, **kw):
             if state.global_step == args.warmup:
-                torch.cuda.synchronize()
+                sync()
                 self.t0 = time.perf_counter()
 
     timer = Timer()
-    trainer = WeightedLossTrainer(model=model, args=targs, train_dataset=data, data_collator=collate, callbacks=[timer])
+    dtype = torch.bfloat16 if cuda else torch.float32
+    trainer = WeightedLossTrainer(model=model, args=targs, train_dataset=data,
+                                  data_collator=functools.partial(collate, dtype=dtype), callbacks=[timer])
     trainer.train()
-    torch.cuda.synchronize()
+    sync()
     elapsed = time.perf_counter() - timer.t0
     if int(os.environ["RANK"]) != 0:
         return
     samples = args.steps * args.global_batch
     tokens = samples * data.seq_len
-    name = torch.cuda.get_device_name(0)
+    name = torch.cuda.get_device_name(0) if cuda else "CPU"
     peak = peak_tflops(name, args.peak_tflops) * 1e12 * world
-    mem = torch.cuda.max_memory_allocated() / 2**30
+    mem = torch.cuda.max_memory_allocated() / 2**30 if cuda else float("nan")
+    if args.smoke:
+        print("SMOKE RUN (2-layer model, figures meaningless)")
     print(f"GPU: {world} x {name} (bf16 peak {peak / world / 1e12:.0f} TFLOP/s each); DeepSpeed {args.deepspeed}; "
           f"activation checkpointing {args.checkpointing}; attention {args.attn}")
     print(f"sample: {args.images} image(s) {args.image_size}px ({data.image_tokens} tokens each) + "
