@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -14,10 +15,12 @@ from tasktransfer.provenance import (
     build_manifest,
     checksum_files,
     config_hash,
+    discover_benchmarks,
     git_state,
     job_records,
     read_benchmark,
     render_html,
+    slurm_id_key,
     slurm_job_ids,
     summarize,
 )
@@ -40,6 +43,44 @@ def _slurm_log(logdir, rule, wc_dir, job_id, wildcards: str | None):
         lines.append(f"    wildcards: {wildcards}")
     lines += ["    resources: mem_mb=1000, gpu=1", "Shell command: None"]
     path.write_text("\n".join(lines) + "\n")
+
+
+def test_slurm_ids_of_job_groups_and_array_tasks(tmp_path, monkeypatch):
+    logs = tmp_path / "logs"
+    # A job group's one log announces all of its jobs (with and without wildcards).
+    group = logs / "group_data" / "task_Counting" / "31.log"
+    group.parent.mkdir(parents=True)
+    group.write_text("\n".join([
+        "Building DAG of jobs...", "Select jobs to execute...", "",
+        "[Mon Nov 23 10:45:57 2026]", "rule build_eval_split:", "    output: e.parquet", "    jobid: 2",
+        "    benchmark: results/benchmarks/build_eval_split/Counting.tsv",
+        "    wildcards: task=Counting", "    resources: mem_mb=1000", "",
+        "[Mon Nov 23 10:45:58 2026]", "rule merge_shards:", "    output: m.parquet", "    jobid: 1",
+        "    reason: Missing output files", "    wildcards: task=Counting, split=train", "",
+        "rule hash_index:", "    output: h.json", "    jobid: 3", "",
+        "Finished jobid: 2 (Rule: build_eval_split)", "3 of 3 steps (100%) done", ""]))
+    # Array tasks are logged as <array id>_<task>.log beside the rule's folder.
+    for task, seed in ((10, 1), (2, 0)):
+        _slurm_log(logs, "train_lora", "", f"100_{task}", f"task=Counting, seed={seed}")
+    _slurm_log(logs, "train_lora", "", "99", "task=Counting, seed=1")
+    (logs / "rule_train_lora" / "notes.log").write_text("rule train_lora:\n")  # not a Slurm log name
+    ids = slurm_job_ids(logs)
+    assert ids == {
+        ("build_eval_split", (("task", "Counting"),)): ["31"],
+        ("merge_shards", (("split", "train"), ("task", "Counting"))): ["31"],
+        ("hash_index", ()): ["31"],
+        ("train_lora", (("seed", "1"), ("task", "Counting"))): ["99", "100_10"],
+        ("train_lora", (("seed", "0"), ("task", "Counting"))): ["100_2"],
+    }
+    assert sorted(["100_10", "100_2", "99", "7"], key=slurm_id_key) == ["7", "99", "100_2", "100_10"]
+    # A job the manifest knows only from its benchmark file (found as the workflow's manifest
+    # rule does, relative to the working directory) is matched by that path.
+    monkeypatch.chdir(tmp_path)
+    for task in ("Counting", "Jigsaw"):
+        _bench(Path("results/benchmarks/build_eval_split") / f"{task}.tsv", 3)
+    found = discover_benchmarks("results/benchmarks")
+    assert [j.wildcards for j in found] == [(("job", "Counting"),), (("job", "Jigsaw"),)]
+    assert [r["slurm_job_ids"] for r in job_records(found, logs)] == [["31"], []]
 
 
 def test_config_hash_ignores_key_order_but_not_values():

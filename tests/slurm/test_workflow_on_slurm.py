@@ -299,3 +299,9 @@ def test_manifest_records_slurm_jobs_and_gpu_hours(slurm_run):
     gpu_jobs = [j for j in manifest["jobs"] if j["rule"] in core_gpu]
     assert gpu_jobs and all(len(j["slurm_job_ids"]) == 1 for j in gpu_jobs)
     assert all(j["gpu_hours"] > 0 for j in gpu_jobs)
+    # Every other job that ran through Slurm has its id too: the grouped data jobs (one
+    # log per group) and the jobs the manifest finds from their benchmark files alone.
+    via_slurm = [j for j in manifest["jobs"] if j["seconds"] is not None and j["rule"] not in LOCAL_RULES]
+    assert {j["rule"] for j in via_slurm} >= set(DATA_GROUP) | {"train_lora", "analyze"}
+    assert [(j["rule"], j["wildcards"]) for j in via_slurm if not j["slurm_job_ids"]] == []
+    assert {i for j in via_slurm for i in j["slurm_job_ids"]} == set(manifest["slurm_job_ids"])

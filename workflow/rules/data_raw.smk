@@ -31,6 +31,8 @@ rule raw_dataset:
         "results/data/raw/{dataset}.ready.json",
     log:
         "results/logs/raw_dataset/{dataset}.log",
+    benchmark:
+        "results/benchmarks/raw_dataset/{dataset}.tsv"
     wildcard_constraints:
         dataset=r"(?!BLINK$)[^/]+",
     conda:
@@ -51,6 +53,8 @@ rule blink_fixtures:
         "results/data/raw/BLINK.ready.json",
     log:
         "results/logs/blink_fixtures.log",
+    benchmark:
+        "results/benchmarks/blink_fixtures.tsv"
     conda:
         "../../envs/data.yaml"
     params:
@@ -90,6 +94,8 @@ rule blink_image_hashes:
         "results/data/eval/{task}.dhash.txt",
     log:
         "results/logs/blink_image_hashes/{task}.log",
+    benchmark:
+        "results/benchmarks/blink_image_hashes/{task}.tsv"
     conda:
         "../../envs/data.yaml"
     shell:

@@ -2,20 +2,31 @@
 
 Snakemake's ``benchmark:`` TSV holds each job's wall seconds (column ``s``); a job's
 GPU-hours are those seconds times the GPUs it held. The Slurm executor writes one log
-per submission (``<logdir>/rule_<rule>/<wildcards>/<jobid>.log``) whose header repeats
-the rule and wildcards, so job ids are matched by content, not by parsing file names.
+per submission: ``<logdir>/rule_<rule>/<wildcards>/<jobid>.log`` for a job,
+``<logdir>/group_<group>/<wildcards>/<jobid>.log`` for a job group (one log announcing
+every job of the group) and ``<logdir>/rule_<rule>/<jobid>_<task>.log`` for a task of an
+array job. Each log repeats the rule and wildcards of the jobs it ran, so job ids are
+matched by content, not by parsing file names.
 """
 
 from __future__ import annotations
 
 import csv
+import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
-_RULE = re.compile(r"^(?:local)?rule (\S+):\s*$")
-_WILDCARDS = re.compile(r"^\s+wildcards: (.*)$")
+_JOB_LINE = re.compile(r"^(\s*)(?:local)?(?:rule|checkpoint) ([\w-]+):\s*$")
+_LOG_ID = re.compile(r"^\d+(?:_\d+)?$")  # a Slurm job id, or <array id>_<task> for an array task
+
+WildcardKey = tuple[tuple[str, str], ...]
+
+
+def slurm_id_key(job_id: str) -> tuple[int, ...]:
+    """Numeric order of Slurm ids, array tasks (``123_4``) after their array's id."""
+    return tuple(int(p) for p in job_id.split("_"))
 
 
 @dataclass(frozen=True)
@@ -51,32 +62,82 @@ def read_benchmark(path: str | Path) -> dict[str, float]:
     return out
 
 
-def slurm_job_ids(logdir: str | Path) -> dict[tuple[str, tuple[tuple[str, str], ...]], list[str]]:
-    """``{(rule, wildcards): [job ids, oldest first]}`` from the Slurm executor's logs."""
-    found: dict[tuple[str, tuple[tuple[str, str], ...]], list[str]] = {}
+@dataclass(frozen=True)
+class LoggedJob:
+    """A job as a Snakemake log announces it: rule, wildcards and benchmark file (if any)."""
+
+    rule: str
+    wildcards: WildcardKey = ()
+    benchmark: str = ""
+
+
+def logged_jobs(lines: Iterable[str]) -> list[LoggedJob]:
+    """Every job block (``rule X:`` and its indented details) in a Snakemake log, in order.
+
+    A Snakemake log announces each job it runs this way, so a group job's log lists all
+    of its jobs; a job without a ``wildcards:`` detail has none.
+    """
+    lines = [line.rstrip("\n") for line in lines]
+    jobs: dict[LoggedJob, None] = {}
+    for i, line in enumerate(lines):
+        if not (m := _JOB_LINE.match(line)):
+            continue
+        wildcards: WildcardKey = ()
+        benchmark = ""
+        for detail in lines[i + 1 :]:
+            if not detail.startswith(m[1] + " "):
+                break  # the end of this job's block
+            key, _, value = detail.strip().partition(": ")
+            if key == "wildcards":
+                pairs = (p.split("=", 1) for p in value.split(", ") if "=" in p)
+                wildcards = tuple(sorted((k, v) for k, v in pairs))
+            elif key == "benchmark":
+                benchmark = os.path.normpath(value)
+        jobs.setdefault(LoggedJob(m[2], wildcards, benchmark), None)
+    return list(jobs)
+
+
+@dataclass
+class SlurmIds:
+    """Slurm job ids (oldest first) by ``(rule, wildcards)`` and by benchmark file."""
+
+    by_job: dict[tuple[str, WildcardKey], list[str]] = field(default_factory=dict)
+    by_benchmark: dict[str, list[str]] = field(default_factory=dict)
+
+    def of(self, spec: "JobSpec") -> list[str]:
+        """A job's ids; jobs found from their benchmark files alone are matched by that path."""
+        return self.by_job.get((spec.rule, spec.wildcards)) or self.by_benchmark.get(
+            os.path.normpath(spec.benchmark), [])
+
+
+def read_slurm_logs(logdir: str | Path) -> SlurmIds:
+    """Index the Slurm executor's logs (single jobs, job groups and array tasks)."""
+    found = SlurmIds()
     root = Path(logdir)
     if not root.is_dir():
         return found
-    for log in root.glob("rule_*/**/*.log"):
-        if not log.stem.isdigit():
+    logs = [*root.glob("rule_*/**/*.log"), *root.glob("group_*/**/*.log")]
+    for log in logs:
+        if not _LOG_ID.match(log.stem):
             continue
-        rule, wildcards = None, ()
         with open(log, encoding="utf-8", errors="replace") as fh:
-            for line in fh:
-                if rule is None and (m := _RULE.match(line)):
-                    rule = m[1]
-                elif rule is not None and (m := _WILDCARDS.match(line)):
-                    pairs = (p.split("=", 1) for p in m[1].split(", ") if "=" in p)
-                    wildcards = tuple(sorted((k, v) for k, v in pairs))
-                    break
-                elif rule is not None and line.startswith("Shell command"):
-                    break
-        if rule is None:  # the job died before Snakemake started; fall back to the path
-            rule = log.relative_to(root).parts[0].removeprefix("rule_")
-        found.setdefault((rule, wildcards), []).append(log.stem)
-    for ids in found.values():
-        ids.sort(key=int)
+            jobs = logged_jobs(fh)
+        if not jobs:  # the job died before Snakemake started; fall back to the path
+            top = log.relative_to(root).parts[0]
+            jobs = [LoggedJob(top.removeprefix("rule_") if top.startswith("rule_") else top)]
+        for job in jobs:
+            found.by_job.setdefault((job.rule, job.wildcards), []).append(log.stem)
+            if job.benchmark:
+                found.by_benchmark.setdefault(job.benchmark, []).append(log.stem)
+    for table in (found.by_job, found.by_benchmark):
+        for ids in table.values():
+            ids.sort(key=slurm_id_key)
     return found
+
+
+def slurm_job_ids(logdir: str | Path) -> dict[tuple[str, WildcardKey], list[str]]:
+    """``{(rule, wildcards): [job ids, oldest first]}`` from the Slurm executor's logs."""
+    return read_slurm_logs(logdir).by_job
 
 
 def discover_benchmarks(
@@ -109,7 +170,7 @@ def job_records(
 ) -> list[dict[str, Any]]:
     """Runtime, GPU-hours and Slurm job ids per job; jobs without a benchmark file are
     listed with ``seconds: None`` (not run, or run by an older workflow)."""
-    ids = slurm_job_ids(slurm_logdir) if slurm_logdir else {}
+    ids = read_slurm_logs(slurm_logdir) if slurm_logdir else SlurmIds()
     records = []
     for spec in jobs:
         spec = spec if isinstance(spec, JobSpec) else JobSpec.from_dict(spec)
@@ -123,7 +184,7 @@ def job_records(
                 "gpus": spec.gpus,
                 "seconds": seconds,
                 "gpu_hours": None if seconds is None else round(seconds * spec.gpus / 3600, 6),
-                "slurm_job_ids": ids.get((spec.rule, spec.wildcards), []),
+                "slurm_job_ids": ids.of(spec),
             }
         )
     return records

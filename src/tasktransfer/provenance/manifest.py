@@ -18,7 +18,7 @@ from .checksums import ChecksumCache, checksum_files, config_hash
 from .environment import hardware, package_versions
 from .git import git_state
 from .html_table import page, table
-from .jobs import JobSpec, job_records, summarize
+from .jobs import JobSpec, job_records, slurm_id_key, summarize
 
 SCHEMA_VERSION = 1
 
@@ -60,7 +60,7 @@ def build_manifest(
         "hardware": hardware(),
         "jobs": records,
         "cost_by_rule": summarize(records),
-        "slurm_job_ids": sorted({i for r in records for i in r["slurm_job_ids"]}, key=int),
+        "slurm_job_ids": sorted({i for r in records for i in r["slurm_job_ids"]}, key=slurm_id_key),
         "splits": checksum_files(splits, relative_to=repo_root, cache=cache),
         "raw_inputs": checksum_files(raw_inputs, relative_to=repo_root, cache=cache),
         "checkpoints": checksum_files(checkpoints, relative_to=repo_root, cache=cache),
