@@ -105,6 +105,13 @@ def main() -> None:
                 model = PeftModel.from_pretrained(model, str(adapter)).merge_and_unload().eval()
             arms: dict[str, Callable[[], Any]] = {
                 "letter": lambda: score_rows(model, processor, rows, args.batch_size, prefetch=prefetch)}
+            if adapter is not None:  # as the workflow's per-checkpoint job runs it: the adapter unmerged
+                from tasktransfer.evaluate.multi import Source, load_base_and_adapters, score_sources
+
+                src = Source("tuned", "0", adapter)
+                peft_model, _ = load_base_and_adapters(base, [src], device, "bfloat16" if device == "cuda" else "float32")
+                arms["letter_peft"] = lambda: score_sources(peft_model, processor, rows, [src], args.batch_size,
+                                                            prefetch=prefetch)[src.name]
             for gb in args.generate_batch_size:
                 arms[f"gen{gb}"] = lambda gb=gb: generate_rows(model, processor, rows, gb, max_new_tokens=max_new)
             score_rows(model, processor, rows[: args.batch_size], args.batch_size, prefetch=prefetch)  # warm-up
@@ -124,10 +131,18 @@ def main() -> None:
                 for name, r in report["parsers"].items():
                     print(f"  parser {name:9s}: agreement {r['agree']:.3f}, unparsed {r['unparsed']:.3f}, "
                           f"accuracy {r['accuracy']:.3f}")
+            if "letter_peft" in times:
+                t_peft = statistics.median(times["letter_peft"])
+                same = [x.prediction for x in results["letter_peft"]] == [x.prediction for x in results["letter"]]
+                print(f"letter scoring, adapter unmerged as in an eval_checkpoint job: {t_peft:8.3f} s   (runs "
+                      f"{fmt_runs(times['letter_peft'])}; same letters as merged: {same}); vs generation batch "
+                      f"{args.generate_batch_size[0]}: "
+                      f"{statistics.median(times[f'gen{args.generate_batch_size[0]}']) / t_peft:.1f}x")
             print(f"letter-scoring accuracy {report['letter_accuracy']:.3f}")
             print("generated text, first 3:", json.dumps([g.text[:40] for g in results[f'gen{gb}'][:3]]))
             if args.breakdown:
-                print_breakdown(model, processor, rows, arms, args.batch_size, args.generate_batch_size)
+                hooked = {k: v for k, v in arms.items() if k != "letter_peft"}  # the hooks sit on the merged model
+                print_breakdown(model, processor, rows, hooked, args.batch_size, args.generate_batch_size)
         if args.shared_adapters:
             compare_shared(root, base, processor, rows, tasks, args, device, max_new, prefetch)
 
