@@ -97,8 +97,9 @@ def main() -> None:
               f"({', '.join(tasks)}), letter batch {args.batch_size} (prefetch {args.prefetch}), generation "
               f"batch {' and '.join(map(str, args.generate_batch_size))}, max_new_tokens {max_new}, "
               f"median of up to {args.repeats} interleaved runs")
+        dtype = "bfloat16" if device == "cuda" else "float32"
         for label, adapter in regimes:
-            model = load_model(base, dtype="bfloat16" if device == "cuda" else "float32", device=device)
+            model = load_model(base, dtype=dtype, device=device)
             if adapter is not None:
                 from peft import PeftModel
 
@@ -109,7 +110,7 @@ def main() -> None:
                 from tasktransfer.evaluate.multi import Source, load_base_and_adapters, score_sources
 
                 src = Source("tuned", "0", adapter)
-                peft_model, _ = load_base_and_adapters(base, [src], device, "bfloat16" if device == "cuda" else "float32")
+                peft_model, _ = load_base_and_adapters(base, [src], device, dtype)
                 arms["letter_peft"] = lambda: score_sources(peft_model, processor, rows, [src], args.batch_size,
                                                             prefetch=prefetch)[src.name]
             for gb in args.generate_batch_size:
@@ -144,7 +145,7 @@ def main() -> None:
                 hooked = {k: v for k, v in arms.items() if k != "letter_peft"}  # the hooks sit on the merged model
                 print_breakdown(model, processor, rows, hooked, args.batch_size, args.generate_batch_size)
         if args.shared_adapters:
-            compare_shared(root, base, processor, rows, tasks, args, device, max_new, prefetch)
+            compare_shared(root, base, processor, rows, tasks, args, device, dtype, max_new, prefetch)
 
 
 def timed_interleaved(arms: dict[str, Callable[[], Any]], repeats: int, sync: Callable[[], None] | None = None):
@@ -258,8 +259,8 @@ def print_breakdown(model, processor, rows, arms, batch_size: int, gen_batch_siz
     meter.remove()
 
 
-def compare_shared(root: Path, base: Path, processor, rows, tasks: list[str], args, device: str, max_new: int,
-                   prefetch: bool | None) -> None:
+def compare_shared(root: Path, base: Path, processor, rows, tasks: list[str], args, device: str, dtype: str,
+                   max_new: int, prefetch: bool | None) -> None:
     """Per checkpoint: shared-mode letter scoring of N adapters vs generation on each merged adapter."""
     import torch
     from peft import PeftModel
@@ -269,7 +270,6 @@ def compare_shared(root: Path, base: Path, processor, rows, tasks: list[str], ar
     from tasktransfer.model.loading import load_model
 
     n = args.shared_adapters
-    dtype = "bfloat16" if device == "cuda" else "float32"
     adapters = [train_adapter(root / f"shared{k}", base, tasks, args.adapter_steps, seed=k) for k in range(n)]
     sources = [Source("tuned", str(k), a) for k, a in enumerate(adapters)]
     shared, _ = load_base_and_adapters(base, sources, device, dtype)

@@ -73,7 +73,7 @@ def smoke_config() -> dict:
     return {**QWEN25_VL_3B, "text_config": text, "vision_config": vision}
 
 
-def build_model(values: dict, attn: str, device: str):
+def build_model(values: dict, attn: str, device: str, dtype):
     import torch
     from transformers import Qwen2_5_VLConfig, Qwen2_5_VLForConditionalGeneration
 
@@ -81,8 +81,7 @@ def build_model(values: dict, attn: str, device: str):
     config._attn_implementation = attn
     torch.manual_seed(0)
     with torch.device(device):
-        model = Qwen2_5_VLForConditionalGeneration._from_config(
-            config, dtype=torch.bfloat16 if device.startswith("cuda") else torch.float32)
+        model = Qwen2_5_VLForConditionalGeneration._from_config(config, dtype=dtype)
     return model
 
 
@@ -121,12 +120,12 @@ class SyntheticBatches:
         return self.items[i]
 
 
-def collate(batch, dtype=None):
+def collate(batch, dtype):
     import torch
 
     out = {k: torch.stack([b[k] for b in batch]) for k in ("input_ids", "mm_token_type_ids", "labels")}
     out["attention_mask"] = torch.ones_like(out["input_ids"])
-    out["pixel_values"] = torch.cat([b["pixel_values"] for b in batch]).to(dtype or torch.bfloat16)
+    out["pixel_values"] = torch.cat([b["pixel_values"] for b in batch]).to(dtype)
     out["image_grid_thw"] = torch.cat([b["image_grid_thw"] for b in batch])
     return out
 
@@ -190,6 +189,7 @@ def main() -> None:
     world = int(os.environ["WORLD_SIZE"])
     values = smoke_config() if args.smoke else QWEN25_VL_3B
     device = f"cuda:{int(os.environ['LOCAL_RANK'])}" if cuda else "cpu"
+    dtype = torch.bfloat16 if cuda else torch.float32
     sync = torch.cuda.synchronize if cuda else (lambda: None)
     from peft import get_peft_model
     from transformers import TrainerCallback, TrainingArguments
@@ -217,7 +217,7 @@ def main() -> None:
 
         _ = targs.device
         deepspeed.init_distributed(dist_backend="nccl" if cuda else "gloo")
-    model = build_model(values, args.attn, device)
+    model = build_model(values, args.attn, device, dtype)
     model = get_peft_model(model, peft_config(LoraSettings()))
     assert_vision_frozen(model)
     n_samples = args.global_batch * (args.warmup + args.steps)
@@ -234,7 +234,6 @@ def main() -> None:
                 self.t0 = time.perf_counter()
 
     timer = Timer()
-    dtype = torch.bfloat16 if cuda else torch.float32
     trainer = WeightedLossTrainer(model=model, args=targs, train_dataset=data,
                                   data_collator=functools.partial(collate, dtype=dtype), callbacks=[timer])
     trainer.train()

@@ -40,13 +40,16 @@ def check_card_fields(d: Any, where: str) -> dict[str, Any]:
     return d
 
 
-def load_card_json(path: str | os.PathLike[str]) -> dict[str, Any]:
-    """A card JSON file, parsed and checked; a bad one is named with what is wrong."""
+def _parse_card_json(path: str | os.PathLike[str]) -> Any:
     try:
-        d = json.loads(Path(path).read_text(encoding="utf-8"))
+        return json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ValueError(f"{path}: not a readable data card ({exc})") from exc
-    return check_card_fields(d, str(path))
+
+
+def load_card_json(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """A card JSON file, parsed and checked; a bad one is named with what is wrong."""
+    return check_card_fields(_parse_card_json(path), str(path))
 
 
 @dataclass
@@ -257,7 +260,7 @@ def read_card(split_path: str | os.PathLike[str]) -> Card:
     jpath, _ = card_paths(split_path)
     if not jpath.exists():
         raise FileNotFoundError(f"data card {jpath} not found (expected next to {split_path})")
-    return Card.from_dict(load_card_json(jpath), where=str(jpath))
+    return Card.from_dict(_parse_card_json(jpath), where=str(jpath))  # from_dict checks the fields
 
 
 def merge_cards(cards: Iterable[Card]) -> Card:

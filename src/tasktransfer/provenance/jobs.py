@@ -12,6 +12,7 @@ matched by content, not by parsing file names.
 from __future__ import annotations
 
 import csv
+import itertools
 import os
 import re
 from dataclasses import dataclass, field
@@ -84,7 +85,7 @@ def logged_jobs(lines: Iterable[str]) -> list[LoggedJob]:
             continue
         wildcards: WildcardKey = ()
         benchmark = ""
-        for detail in lines[i + 1 :]:
+        for detail in itertools.islice(lines, i + 1, None):
             if not detail.startswith(m[1] + " "):
                 break  # the end of this job's block
             key, _, value = detail.strip().partition(": ")
@@ -123,8 +124,7 @@ def read_slurm_logs(logdir: str | Path) -> SlurmIds:
         with open(log, encoding="utf-8", errors="replace") as fh:
             jobs = logged_jobs(fh)
         if not jobs:  # the job died before Snakemake started; fall back to the path
-            top = log.relative_to(root).parts[0]
-            jobs = [LoggedJob(top.removeprefix("rule_") if top.startswith("rule_") else top)]
+            jobs = [LoggedJob(log.relative_to(root).parts[0].removeprefix("rule_"))]
         for job in jobs:
             found.by_job.setdefault((job.rule, job.wildcards), []).append(log.stem)
             if job.benchmark:
