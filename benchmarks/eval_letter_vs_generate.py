@@ -23,6 +23,12 @@ LoRA is first trained on letter answers of the same tasks (our trainer), so the 
 answers "X<|im_end|>" and stops like an instruct model does: the realistic regime and
 a meaningful agreement. Pass ``--model`` on a GPU machine for a real model.
 
+Workflow jobs read each question's processor output from a file that the ``encode_eval``
+rule writes once per model (:mod:`tasktransfer.evaluate.encoded`). The letter arms are
+therefore timed both ways, with the processor in the loop and from those inputs, and the
+one-off encoding is timed and charged per evaluation as the grid shares it
+(``--evaluations-per-model``, default 53: base + 13 tasks x 4 seeds).
+
 ``--shared-adapters N`` adds the per-checkpoint view of a grid: N letter-tuned adapters
 (seeds 0..N-1), each evaluated by generation on its own merged model (lmms-eval evaluates
 one checkpoint per run), against letter scoring of all N in one pass of the workflow's
@@ -61,22 +67,27 @@ def main() -> None:
     ap.add_argument("--prefetch", choices=["auto", "on", "off"], default="auto",
                     help="letter scoring: encode the next batch in a worker thread (auto: on a GPU only)")
     ap.add_argument("--breakdown", action="store_true", help="split each arm's time by stage (one extra run)")
+    ap.add_argument("--evaluations-per-model", type=int, default=53,
+                    help="evaluations sharing one encode_eval job (paper grid: base + 13 tasks x 4 seeds)")
     ap.add_argument("--shared-adapters", type=int, default=0,
                     help="also compare per checkpoint: N tuned adapters, shared-mode letter scoring vs "
                          "generation on each merged checkpoint (0: skip)")
     args = ap.parse_args()
-    if args.repeats < 1 or args.batch_size < 1 or min(args.generate_batch_size) < 1:
-        ap.error("--repeats, --batch-size and --generate-batch-size must be positive")
+    if (args.repeats < 1 or args.batch_size < 1 or min(args.generate_batch_size) < 1
+            or args.evaluations_per_model < 1):
+        ap.error("--repeats, --batch-size, --generate-batch-size and --evaluations-per-model must be positive")
     if args.shared_adapters < 0 or (args.shared_adapters and not args.adapter_steps):
         ap.error("--shared-adapters needs a non-negative count and --adapter-steps > 0")
 
     import torch
 
     from tasktransfer.demo.synthetic import blink_like, generate
+    from tasktransfer.evaluate.encoded import EncodedInputs, write_encoded
     from tasktransfer.evaluate.generate import LMMS_EVAL_MAX_NEW_TOKENS, agreement, generate_rows
     from tasktransfer.evaluate.scoring import score_rows
     from tasktransfer.model.loading import load_model, load_processor
     from tasktransfer.model.tiny import build_tiny_model
+    from tasktransfer.splits import iter_split, write_split
 
     torch.set_num_threads(1)
     tasks = ["Relative_Depth", "Relative_Reflectance", "Counting", "Jigsaw", "Visual_Correspondence"][: args.tasks]
@@ -87,9 +98,14 @@ def main() -> None:
         base = Path(args.model) if args.model else build_tiny_model(root / "tiny", seed=0)
         device = "cuda" if torch.cuda.is_available() else "cpu"
         processor = load_processor(base)
-        rows = [ex.to_row() for t in tasks for ex in generate(blink_like(t), "val", args.questions, seed=2)]
-        for r in rows:
-            r["images"] = [img["bytes"] for img in r["images"]]
+        split = root / "questions.parquet"
+        write_split(split, [ex for t in tasks for ex in generate(blink_like(t), "val", args.questions, seed=2)])
+        rows = list(iter_split(split))
+        t0 = time.perf_counter()
+        write_encoded(root / "questions.safetensors", split, base, log=lambda _: None)
+        t_encode = time.perf_counter() - t0
+        encoded = EncodedInputs(root / "questions.safetensors")
+        per_eval = t_encode / args.evaluations_per_model
         regimes = [] if args.skip_untuned else [("untuned", None)]
         if args.adapter_steps:
             regimes.append(("LoRA-tuned", train_adapter(root, base, tasks, args.adapter_steps)))
@@ -97,6 +113,8 @@ def main() -> None:
               f"({', '.join(tasks)}), letter batch {args.batch_size} (prefetch {args.prefetch}), generation "
               f"batch {' and '.join(map(str, args.generate_batch_size))}, max_new_tokens {max_new}, "
               f"median of up to {args.repeats} interleaved runs")
+        print(f"encode_eval once for these questions: {t_encode:.3f} s; per evaluation of a model with "
+              f"{args.evaluations_per_model}: {per_eval:.4f} s (added to every arm read from encoded inputs)")
         dtype = "bfloat16" if device == "cuda" else "float32"
         for label, adapter in regimes:
             model = load_model(base, dtype=dtype, device=device)
@@ -105,7 +123,9 @@ def main() -> None:
 
                 model = PeftModel.from_pretrained(model, str(adapter)).merge_and_unload().eval()
             arms: dict[str, Callable[[], Any]] = {
-                "letter": lambda: score_rows(model, processor, rows, args.batch_size, prefetch=prefetch)}
+                "letter": lambda: score_rows(model, processor, rows, args.batch_size, prefetch=prefetch),
+                "letter_encoded": lambda: score_rows(model, processor, rows, args.batch_size, prefetch=prefetch,
+                                                     encoded=encoded)}
             if adapter is not None:  # as the workflow's per-checkpoint job runs it: the adapter unmerged
                 from tasktransfer.evaluate.multi import Source, load_base_and_adapters, score_sources
 
@@ -113,6 +133,9 @@ def main() -> None:
                 peft_model, _ = load_base_and_adapters(base, [src], device, dtype)
                 arms["letter_peft"] = lambda: score_sources(peft_model, processor, rows, [src], args.batch_size,
                                                             prefetch=prefetch)[src.name]
+                arms["letter_peft_encoded"] = lambda: score_sources(peft_model, processor, rows, [src],
+                                                                    args.batch_size, prefetch=prefetch,
+                                                                    encoded=encoded)[src.name]
             for gb in args.generate_batch_size:
                 arms[f"gen{gb}"] = lambda gb=gb: generate_rows(model, processor, rows, gb, max_new_tokens=max_new)
             score_rows(model, processor, rows[: args.batch_size], args.batch_size, prefetch=prefetch)  # warm-up
@@ -132,20 +155,32 @@ def main() -> None:
                 for name, r in report["parsers"].items():
                     print(f"  parser {name:9s}: agreement {r['agree']:.3f}, unparsed {r['unparsed']:.3f}, "
                           f"accuracy {r['accuracy']:.3f}")
+            t_gen1 = statistics.median(times[f"gen{args.generate_batch_size[0]}"])
+            same = results["letter_encoded"] == results["letter"]
+            t_enc = statistics.median(times["letter_encoded"]) + per_eval
+            print(f"letter scoring from encoded inputs (+ share of encode_eval): {t_enc:8.3f} s   (runs "
+                  f"{fmt_runs(times['letter_encoded'])}; identical scores: {same}); vs generation batch "
+                  f"{args.generate_batch_size[0]}: {t_gen1 / t_enc:.1f}x")
             if "letter_peft" in times:
                 t_peft = statistics.median(times["letter_peft"])
                 same = [x.prediction for x in results["letter_peft"]] == [x.prediction for x in results["letter"]]
-                print(f"letter scoring, adapter unmerged as in an eval_checkpoint job: {t_peft:8.3f} s   (runs "
+                print(f"letter scoring, adapter unmerged, processor in the loop: {t_peft:8.3f} s   (runs "
                       f"{fmt_runs(times['letter_peft'])}; same letters as merged: {same}); vs generation batch "
-                      f"{args.generate_batch_size[0]}: "
-                      f"{statistics.median(times[f'gen{args.generate_batch_size[0]}']) / t_peft:.1f}x")
+                      f"{args.generate_batch_size[0]}: {t_gen1 / t_peft:.1f}x")
+                t_wf = statistics.median(times["letter_peft_encoded"]) + per_eval
+                same = results["letter_peft_encoded"] == results["letter_peft"]
+                print(f"letter scoring as an eval_checkpoint job runs it (unmerged, encoded inputs + share of "
+                      f"encode_eval): {t_wf:8.3f} s   (runs {fmt_runs(times['letter_peft_encoded'])}; identical "
+                      f"scores: {same}); vs generation batch {args.generate_batch_size[0]}: {t_gen1 / t_wf:.1f}x")
             print(f"letter-scoring accuracy {report['letter_accuracy']:.3f}")
             print("generated text, first 3:", json.dumps([g.text[:40] for g in results[f'gen{gb}'][:3]]))
             if args.breakdown:
-                hooked = {k: v for k, v in arms.items() if k != "letter_peft"}  # the hooks sit on the merged model
+                # the hooks sit on the merged model; arms read from encoded inputs have no preprocessing to split off
+                hooked = {k: v for k, v in arms.items() if k == "letter" or k.startswith("gen")}
                 print_breakdown(model, processor, rows, hooked, args.batch_size, args.generate_batch_size)
         if args.shared_adapters:
-            compare_shared(root, base, processor, rows, tasks, args, device, dtype, max_new, prefetch)
+            compare_shared(root, base, processor, rows, tasks, args, device, dtype, max_new, prefetch, encoded,
+                           per_eval)
 
 
 def timed_interleaved(arms: dict[str, Callable[[], Any]], repeats: int, sync: Callable[[], None] | None = None):
@@ -260,7 +295,7 @@ def print_breakdown(model, processor, rows, arms, batch_size: int, gen_batch_siz
 
 
 def compare_shared(root: Path, base: Path, processor, rows, tasks: list[str], args, device: str, dtype: str,
-                   max_new: int, prefetch: bool | None) -> None:
+                   max_new: int, prefetch: bool | None, encoded, per_eval: float) -> None:
     """Per checkpoint: shared-mode letter scoring of N adapters vs generation on each merged adapter."""
     import torch
     from peft import PeftModel
@@ -278,6 +313,8 @@ def compare_shared(root: Path, base: Path, processor, rows, tasks: list[str], ar
     gb = args.generate_batch_size[0]
     arms: dict[str, Callable[[], Any]] = {
         "letter": lambda: score_sources(shared, processor, rows, sources, args.batch_size, prefetch=prefetch),
+        "letter_encoded": lambda: score_sources(shared, processor, rows, sources, args.batch_size, prefetch=prefetch,
+                                                encoded=encoded),
         "gen": lambda: [generate_rows(m, processor, rows, gb, max_new_tokens=max_new) for m in merged]}
     score_sources(shared, processor, rows[: args.batch_size], sources, args.batch_size, prefetch=prefetch)  # warm-up
     times, results = timed_interleaved(arms, args.repeats, sync=torch.cuda.synchronize if device == "cuda" else None)
@@ -291,6 +328,9 @@ def compare_shared(root: Path, base: Path, processor, rows, tasks: list[str], ar
           f"(runs of all {n}: {fmt_runs(times['gen'])}; mean new tokens "
           f"{statistics.mean(r['mean_new_tokens'] for r in reports):.1f})")
     print(f"  speed ratio                     : {t_gen / t_letter:8.1f}x  (goal >= 5x)")
+    t_enc = statistics.median(times["letter_encoded"]) / n + per_eval
+    print(f"letter scoring, shared mode from encoded inputs (+ share of encode_eval): {t_enc:8.3f} s per checkpoint "
+          f"(identical scores: {results['letter_encoded'] == results['letter']}); vs generation: {t_gen / t_enc:.1f}x")
     for name in reports[0]["parsers"]:
         print(f"  parser {name:9s}: agreement {min(r['parsers'][name]['agree'] for r in reports):.3f} "
               f"(lowest of {n}), unparsed {max(r['parsers'][name]['unparsed'] for r in reports):.3f} (highest)")

@@ -135,6 +135,15 @@ def get_eval_params(wildcards):
     return eval_params(config, wildcards.model)
 
 
+def get_encoded_eval_inputs(wildcards):
+    """The encode_eval tensors of every evaluation task, in EVAL_TASKS order."""
+    return expand(
+        "results/encoded/{model}/{task}.safetensors",
+        model=wildcards.model,
+        task=EVAL_TASKS,
+    )
+
+
 def get_generated_spec(wildcards):
     return generated_task_spec(config, wildcards.task)
 

@@ -1,6 +1,28 @@
 # evaluation.mode: "per_checkpoint" (default) runs one job per source; "shared" runs one
 # job per model for the base and all its adapters (shared base weights, encodings and
 # vision features; results/.evalcache/ makes a rerun evaluate only changed adapters).
+# Either way the questions are preprocessed once per model (encode_eval) and every
+# evaluation job reads those tensors instead of running the processor again.
+rule encode_eval:
+    """Every evaluation question of one model, preprocessed once for all its evaluations."""
+    input:
+        model=get_base_model_input,
+        splits=EVAL_SPLITS,
+    output:
+        encoded=expand("results/encoded/{{model}}/{task}.safetensors", task=EVAL_TASKS),
+    log:
+        "results/logs/encode_eval/{model}.log",
+    benchmark:
+        "results/benchmarks/encode_eval/{model}.tsv"
+    conda:
+        "../../envs/train.yaml"
+    params:
+        base_model=get_base_model,
+        code_version=STAGE_VERSIONS["eval"],
+    script:
+        "../scripts/encode_eval.py"
+
+
 if (config.get("evaluation") or {}).get("mode", "per_checkpoint") == "shared":
 
     rule eval_model_shared:
@@ -8,6 +30,7 @@ if (config.get("evaluation") or {}).get("mode", "per_checkpoint") == "shared":
         input:
             model=get_base_model_input,
             splits=EVAL_SPLITS,
+            encoded=get_encoded_eval_inputs,
             adapters=get_model_adapter_files,
         output:
             predictions=["results/eval/{model}/base/predictions.parquet"]
@@ -45,6 +68,7 @@ else:
         input:
             model=get_base_model_input,
             splits=EVAL_SPLITS,
+            encoded=get_encoded_eval_inputs,
         output:
             predictions="results/eval/{model}/base/predictions.parquet",
             accuracy="results/eval/{model}/base/accuracy.csv",
@@ -68,6 +92,7 @@ else:
         input:
             model=get_base_model_input,
             splits=EVAL_SPLITS,
+            encoded=get_encoded_eval_inputs,
             adapter="results/checkpoints/{model}/{task}/seed{seed}/adapter_model.safetensors",
             adapter_config="results/checkpoints/{model}/{task}/seed{seed}/adapter_config.json",
         output:

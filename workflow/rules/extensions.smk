@@ -91,6 +91,7 @@ rule ext_eval_mixture:
     input:
         model=get_base_model_input,
         splits=get_ext_eval_splits,
+        encoded=get_ext_encoded_inputs,
         adapter="results/extensions/{model}/{study}/checkpoints/{run}/seed{seed}/adapter_model.safetensors",
         adapter_config="results/extensions/{model}/{study}/checkpoints/{run}/seed{seed}/adapter_config.json",
     output:

@@ -144,6 +144,14 @@ def get_ext_eval_splits(wildcards):
     )
 
 
+def get_ext_encoded_inputs(wildcards):
+    return expand(
+        "results/encoded/{model}/{task}.safetensors",
+        model=wildcards.model,
+        task=get_ext_eval_tasks(wildcards),
+    )
+
+
 def _ext_eval_file(model, study, run, seed, name):
     return f"results/extensions/{model}/{study}/eval/{run}/seed{seed}/{name}"
 

@@ -7,6 +7,7 @@ from tasktransfer.workflow_io import job_logging, set_torch_threads
 with job_logging(snakemake.log[0], threads=snakemake.threads):
     set_torch_threads(snakemake.threads)
     splits = dict(zip(snakemake.params.tasks, snakemake.input.splits))
+    encoded = dict(zip(snakemake.params.tasks, snakemake.input.encoded))
     settings = dict(snakemake.params.settings)
     if snakemake.rule == "eval_model_shared":
         from tasktransfer.evaluate.multi import Source, evaluate_many_cached
@@ -25,6 +26,7 @@ with job_logging(snakemake.log[0], threads=snakemake.threads):
             cache_root=Path(snakemake.output.accuracy[0]).parents[2].parent / ".evalcache" / model,
             settings=settings,
             batch_size=settings["batch_size"],
+            encoded_inputs=encoded,
         )
     else:
         from tasktransfer.evaluate.run import evaluate_checkpoint
@@ -40,4 +42,5 @@ with job_logging(snakemake.log[0], threads=snakemake.threads):
             seed=snakemake.wildcards.get("seed", ""),
             adapter=Path(adapter).parent if adapter else None,
             batch_size=settings["batch_size"],
+            encoded_inputs=encoded,
         )

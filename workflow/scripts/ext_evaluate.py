@@ -18,4 +18,5 @@ with job_logging(snakemake.log[0], threads=snakemake.threads):
         seed=snakemake.wildcards.seed,
         adapter=Path(snakemake.input.adapter).parent,
         batch_size=snakemake.params.settings["batch_size"],
+        encoded_inputs=dict(zip(snakemake.params.tasks, snakemake.input.encoded)),
     )

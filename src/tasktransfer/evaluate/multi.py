@@ -17,7 +17,7 @@ import contextlib
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 import pyarrow as pa
 
@@ -89,18 +89,19 @@ def _active(model, src: Source):
 
 def score_sources(
     model, processor, rows: Sequence[dict[str, Any]], sources: Sequence[Source], batch_size: int = 8,
-    share_vision: bool = True, prefetch: bool | None = None,
+    share_vision: bool = True, prefetch: bool | None = None, encoded=None,
 ) -> dict[str, list[Scored]]:
     """Letter predictions of every source on ``rows`` (in row order), batches sorted by length.
 
-    ``prefetch`` (default: on a GPU only) encodes the next batch while this one runs.
+    ``prefetch`` (default: on a GPU only) encodes the next batch while this one runs;
+    ``encoded`` (:class:`~.encoded.EncodedInputs` of ``rows``) replaces the processor.
     """
     import torch
 
     out: dict[str, dict[int, Scored]] = {s.name: {} for s in sources}
     ids = option_letter_ids(processor, rows)
     prefetch = default_prefetch(model) if prefetch is None else prefetch
-    for idx, batch, enc in encoded_batches(processor, rows, batch_size, prefetch):
+    for idx, batch, enc in encoded_batches(processor, rows, batch_size, prefetch, encoded):
         enc = enc.to(model.device)
         features = None
         if share_vision:
@@ -127,9 +128,16 @@ def evaluate_sources(
     dtype: str | None = None,
     share_vision: bool = True,
     log: Callable[[str], None] = print,
+    encoded_inputs: Mapping[str, str | Path] | None = None,
 ) -> dict[str, tuple[pa.Table, pa.Table]]:
-    """Predictions and accuracy tables (the single-checkpoint schema) for every source."""
+    """Predictions and accuracy tables (the single-checkpoint schema) for every source.
+
+    ``encoded_inputs`` (task -> file of the ``encode_eval`` rule) skips preprocessing; each
+    file is checked against its split and the base model's processor before use.
+    """
     import torch
+
+    from .encoded import EncodedInputs, EncodedInputsError, processor_fingerprint
 
     device = "cuda" if torch.cuda.is_available() else "cpu"
     dtype = dtype or ("bfloat16" if device == "cuda" else "float32")
@@ -139,10 +147,17 @@ def evaluate_sources(
     records = {s.name: {k: [] for k in PREDICTION_SCHEMA.names} for s in sources}
     accuracy = {s.name: [] for s in sources}
     targets = sorted(eval_splits)
+    if encoded_inputs is not None and set(encoded_inputs) != set(targets):
+        raise EncodedInputsError(f"encoded inputs for {sorted(encoded_inputs)} but eval splits for {targets}")
+    fingerprint = processor_fingerprint(base_model) if encoded_inputs is not None else None
     for n, target in enumerate(targets, 1):
         start = time.time()
         rows = list(iter_split(eval_splits[target]))
-        scored = score_sources(model, processor, rows, sources, batch_size, share_vision)
+        encoded = None
+        if encoded_inputs is not None:
+            encoded = EncodedInputs(encoded_inputs[target])
+            encoded.check(eval_splits[target], [r["id"] for r in rows], processor=fingerprint)
+        scored = score_sources(model, processor, rows, sources, batch_size, share_vision, encoded=encoded)
         for src in sources:
             rec = records[src.name]
             for s in scored[src.name]:
@@ -171,10 +186,11 @@ def evaluate_many(
     batch_size: int = 8,
     share_vision: bool = True,
     log: Callable[[str], None] = print,
+    encoded_inputs: Mapping[str, str | Path] | None = None,
 ) -> None:
     """Evaluate ``(source, predictions_out, accuracy_out)`` jobs in one process; write each atomically."""
     tables = evaluate_sources(base_model, eval_splits, [j[0] for j in jobs], model_name, batch_size,
-                              share_vision=share_vision, log=log)
+                              share_vision=share_vision, log=log, encoded_inputs=encoded_inputs)
     for src, pred_out, acc_out in jobs:
         write_tables(*tables[src.name], pred_out, acc_out)
 
@@ -188,6 +204,7 @@ def evaluate_many_cached(
     settings: dict[str, Any],
     batch_size: int = 8,
     log: Callable[[str], None] = print,
+    encoded_inputs: Mapping[str, str | Path] | None = None,
 ) -> list[str]:
     """:func:`evaluate_many`, evaluating only sources missing from the cache; returns their names."""
     from ..train.resume import sha256_file
@@ -202,7 +219,8 @@ def evaluate_many_cached(
     todo = [j for j in jobs if not cache.fetch(keys[j[0].name], j[1], j[2])]
     log(f"[eval] {len(jobs) - len(todo)} of {len(jobs)} sources unchanged (from cache); evaluating {len(todo)}")
     if todo:
-        evaluate_many(base_model, eval_splits, todo, model_name, batch_size=batch_size, log=log)
+        evaluate_many(base_model, eval_splits, todo, model_name, batch_size=batch_size, log=log,
+                      encoded_inputs=encoded_inputs)
         for src, pred, acc in todo:
             cache.store(keys[src.name], pred, acc)
     return [src.name for src, _, _ in todo]

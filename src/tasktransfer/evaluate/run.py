@@ -40,17 +40,20 @@ def evaluate_checkpoint(
     adapter: str | Path | None = None,
     batch_size: int = 8,
     log=print,
+    encoded_inputs: dict[str, str | Path] | None = None,
 ) -> pa.Table:
     """Score ``base_model`` (plus ``adapter`` if given) on each eval split, in task order.
 
     One source through the same code as the multi-adapter job (:mod:`.multi`), with a full
     forward pass per batch (no shared vision features: there is nothing to share).
+    ``encoded_inputs`` (task -> ``encode_eval`` file) skips preprocessing, same outputs.
     """
     from .multi import Source, evaluate_sources
 
     src = Source(source, seed, Path(adapter) if adapter is not None else None)
     predictions, accuracy = evaluate_sources(base_model, eval_splits, [src], model_name, batch_size,
-                                             share_vision=False, log=log)[src.name]
+                                             share_vision=False, log=log,
+                                             encoded_inputs=encoded_inputs)[src.name]
     write_tables(predictions, accuracy, predictions_out, accuracy_out)
     return accuracy
 

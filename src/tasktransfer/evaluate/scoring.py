@@ -10,7 +10,9 @@ What a forward pass does not need is skipped: the LM head runs at the last posit
 (``logits_to_keep=1``), no KV cache is built (``use_cache=False``), autograd is off
 (``inference_mode``), the letters' token ids are looked up once per run rather than per
 question, and the next batch's CPU preprocessing (image decoding, processor) can overlap
-the current batch's forward (:func:`encoded_batches`, on by default on a GPU).
+the current batch's forward (:func:`encoded_batches`, on by default on a GPU). Workflow
+jobs skip that preprocessing altogether: they read the inputs that the ``encode_eval``
+rule stored once per model and task (:mod:`.encoded`), the same bits.
 """
 
 from __future__ import annotations
@@ -99,11 +101,13 @@ def default_prefetch(model) -> bool:
 
 
 def encoded_batches(
-    processor, rows: Sequence[dict[str, Any]], batch_size: int, prefetch: bool = False,
+    processor, rows: Sequence[dict[str, Any]], batch_size: int, prefetch: bool = False, encoded=None,
 ) -> Iterator[tuple[list[int], list[dict[str, Any]], Any]]:
     """``(row indices, rows, processor output)`` per batch, batches in :func:`length_order`.
 
-    With ``prefetch`` one worker thread encodes batch k+1 while the caller runs batch k
+    ``encoded`` (an :class:`~.encoded.EncodedInputs` of these rows, in split order) replaces
+    the processor with the inputs the ``encode_eval`` rule stored; the batches are the same
+    bits. With ``prefetch`` one worker thread encodes batch k+1 while the caller runs batch k
     (the processor is only ever used from that thread, so it is never used concurrently);
     the encodings are the same either way, and errors surface at their batch.
     """
@@ -111,36 +115,40 @@ def encoded_batches(
         raise ValueError(f"batch_size must be a positive integer, got {batch_size}")
     order = length_order(rows)
     chunks = [order[s : s + batch_size] for s in range(0, len(order), batch_size)]
+    batches = [[rows[i] for i in idx] for idx in chunks]
+
+    def encode(k: int):
+        return encoded.batch(chunks[k]) if encoded is not None else encode_batch(processor, batches[k])
+
     if not prefetch or len(chunks) < 2:
-        for idx in chunks:
-            batch = [rows[i] for i in idx]
-            yield idx, batch, encode_batch(processor, batch)
+        for k, idx in enumerate(chunks):
+            yield idx, batches[k], encode(k)
         return
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="eval-prefetch") as pool:
-        batches = [[rows[i] for i in idx] for idx in chunks]
-        pending = pool.submit(encode_batch, processor, batches[0])
+        pending = pool.submit(encode, 0)
         try:
             for k, idx in enumerate(chunks):
                 enc = pending.result()
                 if k + 1 < len(chunks):
-                    pending = pool.submit(encode_batch, processor, batches[k + 1])
+                    pending = pool.submit(encode, k + 1)
                 yield idx, batches[k], enc
         finally:
             pending.cancel()
 
 
 def score_rows(model, processor, rows: Iterable[dict[str, Any]], batch_size: int = 8,
-               prefetch: bool | None = None) -> list[Scored]:
+               prefetch: bool | None = None, encoded=None) -> list[Scored]:
     """Score rows in batches of ``batch_size``, grouped by length to limit padding.
 
     ``prefetch`` (default: on a GPU only) overlaps the next batch's preprocessing with
-    the current forward; predictions and log-probabilities do not depend on it.
+    the current forward; ``encoded`` reads pre-encoded inputs instead of running the
+    processor. Predictions and log-probabilities depend on neither.
     """
     rows = list(rows)
     ids = option_letter_ids(processor, rows)
     prefetch = default_prefetch(model) if prefetch is None else prefetch
     scored: dict[int, Scored] = {}
-    for idx, batch, enc in encoded_batches(processor, rows, batch_size, prefetch):
+    for idx, batch, enc in encoded_batches(processor, rows, batch_size, prefetch, encoded):
         logits = next_token_logits(model, enc.to(model.device))
         for i, s in zip(idx, letters_from_logits(logits, processor, batch, ids)):
             scored[i] = s
