@@ -5,9 +5,14 @@ workflow's per-source predictions.parquet / accuracy.csv; the script checks the 
 byte-identical and prints wall times and their ratio (goal >= 3x on the tiny model).
 
 * separate: 14 processes in a row, each what rule eval_checkpoint runs
-  (``evaluate_checkpoint``: import, load base (+ adapter), encode, vision tower, score);
+  (``evaluate_checkpoint``: import, load base (+ adapter), read the encoded inputs, vision
+  tower, score);
 * shared: one process (``evaluate_many``): base loaded once, adapters attached with
-  ``load_adapter``, each batch encoded once and its vision features computed once.
+  ``load_adapter``, each batch read once and its vision features computed once.
+
+As in the workflow, both arms read the questions that rule ``encode_eval`` preprocessed
+once (timed and reported on its own, not added to either arm); ``--processor-in-loop``
+makes both run the processor instead, as before that rule existed.
 
 Defaults build everything offline: the tiny Qwen2.5-VL, BLINK-shaped synthetic splits
 (--questions per task) and 13 seeded random LoRA adapters (language model only, the
@@ -65,18 +70,20 @@ def worker(args: argparse.Namespace) -> None:
     torch.set_num_threads(args.threads)
     job = json.loads(Path(args.worker).read_text())
     splits = {t: Path(p) for t, p in job["splits"].items()}
+    encoded = job["encoded"]
     quiet = lambda *_: None  # noqa: E731
     if job["mode"] == "single":
         from tasktransfer.evaluate.run import evaluate_checkpoint
 
         evaluate_checkpoint(job["base"], splits, job["pred"], job["acc"], "bench", job["source"], job["seed"],
-                            job["adapter"], batch_size=job["batch_size"], log=quiet)
+                            job["adapter"], batch_size=job["batch_size"], log=quiet, encoded_inputs=encoded)
     else:
         from tasktransfer.evaluate.multi import Source, evaluate_many
 
         jobs = [(Source(j["source"], j["seed"], Path(j["adapter"]) if j["adapter"] else None), j["pred"], j["acc"])
                 for j in job["jobs"]]
-        evaluate_many(job["base"], splits, jobs, "bench", batch_size=job["batch_size"], log=quiet)
+        evaluate_many(job["base"], splits, jobs, "bench", batch_size=job["batch_size"], log=quiet,
+                      encoded_inputs=encoded)
 
 
 def run_worker(job: dict, root: Path, name: str, threads: int) -> float:
@@ -95,6 +102,8 @@ def main() -> None:
     ap.add_argument("--questions", type=int, default=40, help="questions per task (default 40)")
     ap.add_argument("--batch-size", type=int, default=8)
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--processor-in-loop", action="store_true",
+                    help="run the processor in every arm instead of reading encode_eval's inputs")
     ap.add_argument("--worker", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.worker:
@@ -104,7 +113,17 @@ def main() -> None:
         root = Path(tmp)
         base, splits, adapters = build_inputs(root, args.model, args.questions)
         sources = [("base", "", None)] + [(t, "0", str(p)) for t, p in adapters.items()]
-        common = {"base": str(base), "splits": {t: str(p) for t, p in splits.items()}, "batch_size": args.batch_size}
+        encoded, t_encode = None, 0.0
+        if not args.processor_in_loop:
+            from tasktransfer.evaluate.encoded import write_encoded
+
+            start = time.perf_counter()
+            encoded = {t: str(root / "encoded" / f"{t}.safetensors") for t in splits}
+            for t, path in splits.items():
+                write_encoded(encoded[t], path, base, batch_size=args.batch_size, log=lambda _: None)
+            t_encode = time.perf_counter() - start
+        common = {"base": str(base), "splits": {t: str(p) for t, p in splits.items()}, "batch_size": args.batch_size,
+                  "encoded": encoded}
         t_sep = 0.0
         for source, seed, adapter in sources:
             out = root / "separate" / source
@@ -120,6 +139,8 @@ def main() -> None:
     n_q = args.questions * len(BLINK_TASKS)
     print(f"model: {'tiny (built)' if not args.model else args.model}; {len(sources)} sources x {n_q} questions "
           f"({len(BLINK_TASKS)} tasks x {args.questions}), batch {args.batch_size}, {args.threads} thread(s)")
+    print("inputs: " + ("the processor in every arm" if args.processor_in_loop else
+                        f"read from encode_eval's files (encoding them once took {t_encode:.2f} s, in neither arm)"))
     print(f"separate processes (baseline): {t_sep:8.2f} s")
     print(f"one job, shared base+vision  : {t_shared:8.2f} s")
     print(f"speed ratio                  : {t_sep / t_shared:8.2f}x  (goal >= 3x)")

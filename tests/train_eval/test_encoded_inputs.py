@@ -64,7 +64,8 @@ def test_batches_are_the_processors_bits(tiny_model, mixed_split, encoded_file):
     processor = load_processor(tiny_model)
     rows = list(iter_split(mixed_split))
     enc = EncodedInputs(encoded_file)
-    enc.check(mixed_split, [r["id"] for r in rows], processor=processor_fingerprint(tiny_model))
+    enc.check(mixed_split, processor=processor_fingerprint(tiny_model))
+    enc.check_questions([r["id"] for r in rows])
     assert len(enc) == len(rows)
     _check_random_batches(processor, rows, enc)
 
@@ -162,7 +163,7 @@ def test_stale_foreign_or_broken_files_are_refused(tiny_model, mixed_split, enco
     with pytest.raises(EncodedInputsError, match=r"mixed\.safetensors.*stale, rerun rule encode_eval"):
         enc.check(other)
     with pytest.raises(EncodedInputsError, match="question ids differ"):
-        enc.check(mixed_split, ["q0", "q1"])
+        enc.check_questions(["q0", "q1"])
     model = tmp_path / "model"
     shutil.copytree(tiny_model, model)
     (model / "chat_template.jinja").write_text((model / "chat_template.jinja").read_text() + "\n")

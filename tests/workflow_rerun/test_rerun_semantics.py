@@ -66,6 +66,12 @@ def test_deleted_checkpoint_retrains_only_it_and_dependents(workdir):
     assert workdir.planned() == expected
 
 
+def test_deleted_encoded_inputs_rerun_nothing(workdir):
+    """results/encoded/ may be deleted to reclaim space once evaluations are done."""
+    shutil.rmtree(workdir.path / "results" / "encoded")
+    assert workdir.planned() == set()
+
+
 def test_added_seed_runs_only_new_jobs(completed_run):
     config = completed_run.config(seeds=[0, 1, 2])
     expected = {train(t, "2") for t in TASKS} | {evaluate(t, "2") for t in TASKS}

@@ -219,8 +219,7 @@ class EncodedInputs:
     def __len__(self) -> int:
         return len(self.question_ids)
 
-    def check(self, split_path: str | os.PathLike[str], question_ids: Sequence[str] | None = None,
-              processor: str | None = None) -> None:
+    def check(self, split_path: str | os.PathLike[str], processor: str | None = None) -> None:
         """Refuse inputs encoded from another split or processor (``processor``: a :func:`processor_fingerprint`)."""
         digest = sha256_file(Path(split_path))
         if digest != self.meta.get("split_sha256"):
@@ -230,9 +229,12 @@ class EncodedInputs:
         if processor is not None and processor != self.meta.get("processor"):
             raise EncodedInputsError(f"{self.path} was encoded with another processor (files digest "
                                      f"{self.meta.get('processor')}, the model's is {processor}): rerun rule encode_eval")
-        if question_ids is not None and list(question_ids) != self.question_ids:
-            raise EncodedInputsError(f"{self.path}: question ids differ from those of {split_path} "
-                                     f"({len(self.question_ids)} encoded, {len(question_ids)} in the split)")
+
+    def check_questions(self, question_ids: Sequence[str]) -> None:
+        """Refuse rows other than the encoded ones, in another order."""
+        if list(question_ids) != self.question_ids:
+            raise EncodedInputsError(f"{self.path}: question ids differ from the rows given "
+                                     f"({len(self.question_ids)} encoded, {len(question_ids)} rows)")
 
     def _image(self, k: int) -> torch.Tensor:
         is_coded, start, n, folded = (int(x) for x in self._t["image_rows"][k])

@@ -119,6 +119,21 @@ def score_sources(
     return {name: [d[i] for i in range(len(rows))] for name, d in out.items()}
 
 
+def open_encoded(encoded_inputs: Mapping[str, str | Path], eval_splits: Mapping[str, str | Path],
+                 base_model: str | Path) -> dict:
+    """Every task's :class:`~.encoded.EncodedInputs`, checked against its split and the model before loading it."""
+    from .encoded import EncodedInputs, EncodedInputsError, processor_fingerprint
+
+    if set(encoded_inputs) != set(eval_splits):
+        raise EncodedInputsError(f"encoded inputs for {sorted(encoded_inputs)} but eval splits for {sorted(eval_splits)}")
+    fingerprint = processor_fingerprint(base_model)
+    out = {}
+    for task in sorted(eval_splits):
+        out[task] = EncodedInputs(encoded_inputs[task])
+        out[task].check(eval_splits[task], processor=fingerprint)
+    return out
+
+
 def evaluate_sources(
     base_model: str | Path,
     eval_splits: dict[str, str | Path],
@@ -137,8 +152,7 @@ def evaluate_sources(
     """
     import torch
 
-    from .encoded import EncodedInputs, EncodedInputsError, processor_fingerprint
-
+    encoded_by_target = open_encoded(encoded_inputs, eval_splits, base_model) if encoded_inputs is not None else {}
     device = "cuda" if torch.cuda.is_available() else "cpu"
     dtype = dtype or ("bfloat16" if device == "cuda" else "float32")
     t0 = time.time()
@@ -147,16 +161,12 @@ def evaluate_sources(
     records = {s.name: {k: [] for k in PREDICTION_SCHEMA.names} for s in sources}
     accuracy = {s.name: [] for s in sources}
     targets = sorted(eval_splits)
-    if encoded_inputs is not None and set(encoded_inputs) != set(targets):
-        raise EncodedInputsError(f"encoded inputs for {sorted(encoded_inputs)} but eval splits for {targets}")
-    fingerprint = processor_fingerprint(base_model) if encoded_inputs is not None else None
     for n, target in enumerate(targets, 1):
         start = time.time()
         rows = list(iter_split(eval_splits[target]))
-        encoded = None
-        if encoded_inputs is not None:
-            encoded = EncodedInputs(encoded_inputs[target])
-            encoded.check(eval_splits[target], [r["id"] for r in rows], processor=fingerprint)
+        encoded = encoded_by_target.get(target)
+        if encoded is not None:
+            encoded.check_questions([r["id"] for r in rows])
         scored = score_sources(model, processor, rows, sources, batch_size, share_vision, encoded=encoded)
         for src in sources:
             rec = records[src.name]
