@@ -236,13 +236,21 @@ class EncodedInputs:
             raise EncodedInputsError(f"{self.path}: question ids differ from the rows given "
                                      f"({len(self.question_ids)} encoded, {len(question_ids)} rows)")
 
-    def _image(self, k: int) -> torch.Tensor:
-        is_coded, start, n, folded = (int(x) for x in self._t["image_rows"][k])
-        if is_coded:
-            width = self.pixel_width // folded
-            codes = self._codes[start : start + n * width].reshape(n, width)
-            return decode_image(codes, self._t["pixel_tables"][k], folded)
-        return self._raw[start : start + n]
+    def _pixels(self, images: list[int]) -> torch.Tensor:
+        """The images' patch rows, concatenated, each decoded straight into its rows."""
+        rows = self._t["image_rows"]
+        out = torch.empty((int(rows[images, 2].sum()) if images else 0, self.pixel_width), dtype=torch.float32)
+        at = 0
+        for k in images:
+            is_coded, start, n, folded = (int(x) for x in rows[k])
+            if is_coded:
+                width = self.pixel_width // folded
+                codes = self._codes[start : start + n * width].reshape(n, width)
+                decode_image(codes, self._t["pixel_tables"][k], folded, out=out[at : at + n])
+            else:
+                out[at : at + n] = self._raw[start : start + n]
+            at += n
+        return out
 
     def batch(self, indices: Sequence[int]):
         """The processor's output for these questions (in this order), left-padded."""
@@ -259,8 +267,8 @@ class EncodedInputs:
                     mask[b, width - n :] = 1
                 out[key] = mask
             elif key == "pixel_values":
-                out[key] = torch.cat([self._image(k) for i in indices
-                                      for k in range(int(image_offsets[i]), int(image_offsets[i + 1]))])
+                out[key] = self._pixels([k for i in indices
+                                         for k in range(int(image_offsets[i]), int(image_offsets[i + 1]))])
             elif key == "image_grid_thw":
                 out[key] = torch.cat([self._t[key][int(image_offsets[i]) : int(image_offsets[i + 1])] for i in indices])
             else:

@@ -51,12 +51,23 @@ def encode_image(patches: torch.Tensor, channels: int, temporal: int = 1) -> tup
     return codes.reshape(n, channels * width), table, folded
 
 
-def decode_image(codes: torch.Tensor, table: torch.Tensor, folded: int = 1) -> torch.Tensor:
-    """float32 ``(N, D)`` patch rows, bit-identical to what :func:`encode_image` was given."""
+def decode_image(codes: torch.Tensor, table: torch.Tensor, folded: int = 1,
+                 out: torch.Tensor | None = None) -> torch.Tensor:
+    """float32 ``(N, D)`` patch rows, bit-identical to what :func:`encode_image` was given.
+
+    ``out`` (contiguous float32 ``(N, D)``, e.g. this image's rows of a batch) is filled
+    in place, saving a copy; one 1-D gather per channel is ~2.5x faster than one indexed
+    gather over all channels.
+    """
     n, width = codes.shape
     channels = table.shape[0]
-    grouped = codes.reshape(n, channels, 1, width // channels).long()
-    bits = table[torch.arange(channels).view(1, channels, 1, 1), grouped]
+    per_channel = width // channels
+    target = torch.empty((n, width * folded), dtype=torch.float32) if out is None else out
+    bits = target.view(torch.int32).view(n, channels, folded, per_channel)
+    grouped = codes.reshape(n, channels, per_channel)
+    for c in range(channels):
+        index = grouped[:, c, :].reshape(-1).to(torch.int32)
+        bits[:, c, 0, :] = table[c].index_select(0, index).view(n, per_channel)
     if folded > 1:
-        bits = bits.expand(n, channels, folded, width // channels)
-    return bits.reshape(n, width * folded).view(torch.float32)
+        bits[:, :, 1:, :] = bits[:, :, :1, :]
+    return target
