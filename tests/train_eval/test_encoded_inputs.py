@@ -8,8 +8,12 @@ a stale or foreign file must fail loudly, naming itself.
 import dataclasses
 import io
 import json
+import os
 import random
 import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -191,3 +195,13 @@ def test_evaluation_refuses_inputs_of_other_tasks(tiny_model, small_splits, tmp_
         evaluate_checkpoint(tiny_model, splits, tmp_path / "p.parquet", tmp_path / "a.csv", "tiny",
                             encoded_inputs=wrong)
     assert not (tmp_path / "p.parquet").exists()
+
+
+def test_real_size_benchmark_runs_and_checks_bits(tmp_path):
+    """benchmarks/eval_encoded_inputs.py keeps working (small images, one run)."""
+    script = Path(__file__).resolve().parents[2] / "benchmarks" / "eval_encoded_inputs.py"
+    res = subprocess.run([sys.executable, str(script), "--size", "120x90", "--images", "3", "--repeats", "1"],
+                         cwd=tmp_path, env={**os.environ, "OMP_NUM_THREADS": "1"}, capture_output=True, text=True,
+                         timeout=300)
+    assert res.returncode == 0, res.stdout[-2000:] + res.stderr[-3000:]
+    assert "same bits: True" in res.stdout and "smaller than the processor's float32" in res.stdout
