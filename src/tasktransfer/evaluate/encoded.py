@@ -21,7 +21,7 @@ import hashlib
 import json
 import os
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 import torch
 
@@ -279,3 +279,17 @@ class EncodedInputs:
                     filled[b, width - n :] = flat[int(offsets[i]) : int(offsets[i + 1])]
                 out[key] = filled
         return BatchFeature(data=out)
+
+
+def open_encoded(encoded_inputs: Mapping[str, str | os.PathLike[str]],
+                 eval_splits: Mapping[str, str | os.PathLike[str]],
+                 base_model: str | os.PathLike[str]) -> dict[str, EncodedInputs]:
+    """Every task's :class:`EncodedInputs`, checked against its split and the model (before loading the model)."""
+    if set(encoded_inputs) != set(eval_splits):
+        raise EncodedInputsError(f"encoded inputs for {sorted(encoded_inputs)} but eval splits for {sorted(eval_splits)}")
+    fingerprint = processor_fingerprint(base_model)
+    out = {}
+    for task in sorted(eval_splits):
+        out[task] = EncodedInputs(encoded_inputs[task])
+        out[task].check(eval_splits[task], processor=fingerprint)
+    return out

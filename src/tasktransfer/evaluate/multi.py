@@ -119,21 +119,6 @@ def score_sources(
     return {name: [d[i] for i in range(len(rows))] for name, d in out.items()}
 
 
-def open_encoded(encoded_inputs: Mapping[str, str | Path], eval_splits: Mapping[str, str | Path],
-                 base_model: str | Path) -> dict:
-    """Every task's :class:`~.encoded.EncodedInputs`, checked against its split and the model before loading it."""
-    from .encoded import EncodedInputs, EncodedInputsError, processor_fingerprint
-
-    if set(encoded_inputs) != set(eval_splits):
-        raise EncodedInputsError(f"encoded inputs for {sorted(encoded_inputs)} but eval splits for {sorted(eval_splits)}")
-    fingerprint = processor_fingerprint(base_model)
-    out = {}
-    for task in sorted(eval_splits):
-        out[task] = EncodedInputs(encoded_inputs[task])
-        out[task].check(eval_splits[task], processor=fingerprint)
-    return out
-
-
 def evaluate_sources(
     base_model: str | Path,
     eval_splits: dict[str, str | Path],
@@ -151,6 +136,8 @@ def evaluate_sources(
     file is checked against its split and the base model's processor before use.
     """
     import torch
+
+    from .encoded import open_encoded
 
     encoded_by_target = open_encoded(encoded_inputs, eval_splits, base_model) if encoded_inputs is not None else {}
     device = "cuda" if torch.cuda.is_available() else "cpu"
