@@ -25,7 +25,8 @@ STAGE_VERSIONS: dict[str, int] = {
     "data": 2,  # 2: VSR captions whose subject contains the verb rewrite correctly
     "train": 1,
     "eval": 1,
-    "analysis": 2,  # 2: PGF heatmap colour limit from non-zero cells, clipping marked on the colour bar
+    "analysis": 3,  # 2: PGF heatmap colour limit from non-zero cells, clipping marked on the colour bar
+    # 3: personas: ties share average ranks; a label needs nonzero transfer of its sign in every model
 }
 
 # Source files whose edits can change a stage's outputs (globs relative to the package).

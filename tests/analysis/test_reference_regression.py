@@ -105,3 +105,49 @@ def test_run_released_writes_the_contract(tmp_path):
     assert trends["model"].to_list() == ["3B", "32B"]  # ordered by parsed size
     for name in ("personas.csv", "categories.csv", "settings.json"):
         assert (out / name).exists()
+
+
+# Persona labels on the released data with the default rule (mean rank, top 3, every model
+# nonzero), each with its (3B, 7B, 32B) ranks; docs/analysis.md compares them with the paper.
+RELEASED_PERSONAS = {
+    "donor": {"Semantic_Correspondence": (3, 1, 1), "Counting": (2, 8, 2), "Visual_Correspondence": (9, 2, 5)},
+    "pirate": {"Functional_Correspondence": (6, 2, 5), "Object_Localization": (2, 1, 12), "Relative_Depth": (7, 6, 3)},
+    "sponge": {"Relative_Depth": (1, 1, 4), "Visual_Similarity": (3, 5, 1), "Art_Style": (8, 2, 2)},
+    "sieve": {"Forensic_Detection": (3, 5, 2), "Object_Localization": (6, 10, 1), "Semantic_Correspondence": (9, 4, 4)},
+}
+
+
+@pytest.fixture(scope="module")
+def released_personas(tmp_path_factory):
+    refs = bundled_reference()
+    out = tmp_path_factory.mktemp("released") / "out"
+    run_released({m: refs[f"Qwen2.5-VL-{m}"] for m in ("3B", "7B", "32B")}, out, {"figures": False})
+    return pl.read_csv(out / "personas.csv")
+
+
+def test_released_persona_labels(released_personas):
+    df = released_personas
+    assert df.columns == ["persona", "task", "label", "mean_rank", "n_models_nonzero",
+                          "rank_3B", "rank_7B", "rank_32B", "value_3B", "value_7B", "value_32B"]
+    for persona, expected in RELEASED_PERSONAS.items():
+        got = df.filter((pl.col("persona") == persona) & pl.col("label"))
+        assert got["task"].to_list() == list(expected), persona  # ordered by mean rank
+        ranks = [tuple(int(r) for r in row) for row in got.select("rank_3B", "rank_7B", "rank_32B").iter_rows()]
+        assert ranks == list(expected.values()), persona
+        assert (got["n_models_nonzero"] == 3).all()
+
+
+def test_released_zero_malleability_ties_are_no_sieves(released_personas):
+    """32B's negative malleability is exactly 0 for nine targets: they share rank 9 (the
+    average of 5..13) and cannot be sieves. With the tie's best rank (5), as before,
+    Visual Similarity and Spatial Relation were labelled sieves."""
+    sieves = released_personas.filter(pl.col("persona") == "sieve")
+    zero = sieves.filter(pl.col("value_32B") == 0)
+    assert zero.height == 9 and (zero["rank_32B"] == 9.0).all() and not zero["label"].any()
+    assert sorted(sieves.filter(pl.col("value_32B") < 0)["task"]) == [
+        "Forensic_Detection", "Multi-view_Reasoning", "Object_Localization", "Semantic_Correspondence"]
+    for task in ("Visual_Similarity", "Spatial_Relation", "Visual_Correspondence"):
+        row = sieves.filter(pl.col("task") == task).row(0, named=True)
+        assert row["value_32B"] == 0 and row["n_models_nonzero"] == 2 and not row["label"]
+    # Visual Similarity has the second-best mean rank of all sieve candidates, yet no label
+    assert sieves.sort("mean_rank")["task"][:2].to_list() == ["Forensic_Detection", "Visual_Similarity"]

@@ -50,9 +50,11 @@ _FREE_FORM = {"upper_bound", "categories", "model_sizes", "per_task"}
 class PersonaRule:
     """How "consistently across models" is decided for donors, pirates, sponges, sieves.
 
+    Every rule first requires the task to be nonzero with the persona's sign in every
+    model (a 0 there means no such transfer, or none significant); ranks average ties.
     ``mean_rank``: a task gets the label if its rank, averaged over models, is among the
-    best ``top_k``. ``top_k_all``: its rank is within ``top_k`` in every model.
-    ``threshold_all``: its |value| is at least ``threshold`` in every model.
+    best ``top_k`` of those tasks. ``top_k_all``: its rank is within ``top_k`` in every
+    model. ``threshold_all``: its |value| is at least ``threshold`` in every model.
     """
 
     rule: Literal["mean_rank", "top_k_all", "threshold_all"] = "mean_rank"

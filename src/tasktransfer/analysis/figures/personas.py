@@ -20,7 +20,9 @@ _TITLES = {
 
 
 def persona_chart(personas: pl.DataFrame, rule: str, path_stem: str | os.PathLike[str]) -> list[Path]:
-    """2 x 2 grouped bars; tasks ordered by mean rank, labelled tasks starred and bold."""
+    """2 x 2 grouped bars; tasks ordered by mean rank (ties share their average rank),
+    labelled tasks starred and bold. A 0 bar is a model where the task has no transfer of
+    the persona's sign, which rules the label out (``personas`` module docstring)."""
     models = [c[6:] for c in personas.columns if c.startswith("value_")]
     fig, axes = plt.subplots(2, 2, figsize=(13, 8.5))
     colours = plt.get_cmap("viridis")(np.linspace(0.15, 0.85, max(len(models), 1)))
@@ -41,6 +43,9 @@ def persona_chart(personas: pl.DataFrame, rule: str, path_stem: str | os.PathLik
         ax.set_title(_TITLES[persona])
         ax.set_ylabel("$\\Delta$")
     axes[0, 0].legend(title="model", fontsize=7, frameon=False)
-    fig.suptitle(f"Task personas (* = labelled; rule: {rule}); tasks ordered by mean rank across models")
+    fig.suptitle(
+        f"Task personas (* = labelled; rule: {rule}, only tasks nonzero in every model); "
+        "tasks ordered by mean rank across models"
+    )
     fig.tight_layout()
     return save(fig, path_stem)
