@@ -58,10 +58,13 @@ def test_run_writes_every_output(study_files, tmp_path, lora_kit):
     trends = pl.read_csv(out / "trends.csv")
     assert trends["model"].to_list() == ["toy-1B", "toy-3B"] and trends["size_b"].to_list() == [1.0, 3.0]
     assert pl.read_csv(out / "categories.csv")["model"].unique().sort().to_list() == ["toy-1B", "toy-3B"]
+    mall = pl.read_csv(out / "category_malleability.csv")
+    assert mall.columns[:3] == ["model", "scheme", "target_category"] and mall["model"].unique().len() == 2
     assert (out / "personas_significant.csv").exists()
     figures = sorted(p.name for p in (out / "figures").iterdir())
     for stem in ("toy-3B_pgf_heatmap", "toy-3B_transfer_graph", "toy-3B_cliques", "toy-3B_lora_similarity",
-                 "transfer_trends", "personas", "categories_semantic", "categories_hierarchical", "pgf_behaviour"):
+                 "transfer_trends", "personas", "categories_semantic", "categories_hierarchical", "category_malleability_semantic",
+                 "category_malleability_hierarchical", "pgf_behaviour"):
         assert f"{stem}.png" in figures and f"{stem}.pdf" in figures, stem
     settings = json.loads((out / "settings.json").read_text())
     assert settings["settings"]["tasks"] == TASKS and settings["settings"]["logistic_n"] == "all"
@@ -131,7 +134,7 @@ def test_cli_released_pairs(tmp_path):
                "--out", str(tmp_path / "o")])
     assert rc == 0
     assert sorted(p.name for p in (tmp_path / "o").iterdir()) == [
-        "32B", "7B", "categories.csv", "personas.csv", "settings.json", "trends.csv"]
+        "32B", "7B", "categories.csv", "category_malleability.csv", "personas.csv", "settings.json", "trends.csv"]
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tasktransfer.analysis.categories import category_transfer
+from tasktransfer.analysis.categories import category_malleability, category_transfer
 from tasktransfer.analysis.cliques import all_cliques
 from tasktransfer.analysis.knife_edge import knife_edge_report
 from tasktransfer.analysis.pgf import Matrix, pgf_exact
@@ -147,3 +147,29 @@ def test_pipeline_outputs_follow_the_task_order(tmp_path_factory, order):
     cb = pl.read_csv(outs["b"] / "categories.csv").sort(pl.all())
     assert ca.equals(cb)
     assert json.loads((outs["b"] / "settings.json").read_text())["settings"]["tasks"] == list(order)
+
+
+@settings(max_examples=60, deadline=None)
+@given(matrices(), st.booleans())
+def test_one_category_of_every_task_averages_the_task_scores(m, diagonal):
+    """With a single category, category transfer (malleability) is the mean task transferability (malleability)."""
+    cats = {"s": {"all": list(m.sources)}}
+    for cat_fn, task_fn in ((category_transfer, transferability), (category_malleability, malleability)):
+        row = cat_fn(m, cats, diagonal).row(0, named=True)
+        tasks = task_fn(m, diagonal)
+        assert np.isclose(row["delta_pos"], tasks["delta_pos"].mean(), rtol=1e-12, atol=1e-15)
+        assert np.isclose(row["delta_neg"], tasks["delta_neg"].mean(), rtol=1e-12, atol=1e-15)
+
+
+def test_category_malleability_reads_columns():
+    tasks = ("a", "b", "c")
+    # a and b help c; nothing else moves. c is a malleable target, {a, b} a giving category.
+    m = Matrix(np.array([[0.0, 0.0, 0.4], [0.0, 0.0, 0.2], [0.0, 0.0, 0.0]]), tasks, tasks)
+    cats = {"s": {"AB": ["a", "b"], "C": ["c"]}}
+    mall = {(r["target_category"], r["source_category"]): r for r in category_malleability(m, cats).iter_rows(named=True)}
+    w = (1 - np.exp(-2 / 3)) / 2  # c receives from two sources of AB, N = 3 sources
+    assert np.isclose(mall[("C", "AB")]["delta_pos"], w * 0.6)
+    assert mall[("AB", "C")]["delta_pos"] == 0.0 and mall[("C", "AB")]["n_targets"] == 1
+    assert mall[("C", "AB")]["n_sources"] == 2
+    transfer = {(r["source_category"], r["target_category"]): r for r in category_transfer(m, cats).iter_rows(named=True)}
+    assert np.isclose(transfer[("AB", "C")]["delta_pos"], np.mean([(1 - np.exp(-1 / 3)) * 0.4, (1 - np.exp(-1 / 3)) * 0.2]))

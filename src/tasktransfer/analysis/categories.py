@@ -1,8 +1,12 @@
-"""Category-wise transfer (App. D.3, eqs. 3-4).
+"""Category-wise transfer (App. D.3, eqs. 3-4) and its counterpart, category malleability.
 
 Delta+_{a->b} averages over the sources i of category a the logistic-weighted positive
 PGF that i induces on the targets of category b; N is the same as for eq. 1
-(:mod:`transfer`). Categories come from settings, never from code.
+(:mod:`transfer`). Category malleability reads the same matrix down its columns: for a
+receiving category b and a giving category a it averages, over the targets j of b, the
+logistic-weighted PGF that j receives from the sources of a (N = number of sources, as
+for task malleability). Transfer says which kind of training helps; malleability which
+kind of task is easily moved. Categories come from settings, never from code.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from tasktransfer.analysis.pgf import Matrix
 from tasktransfer.analysis.transfer import logistic_average, used_mask
 
 CATEGORY_COLUMNS = ("scheme", "source_category", "target_category", "delta_pos", "delta_neg", "n_sources", "n_targets")
+MALLEABILITY_COLUMNS = ("scheme", "target_category", "source_category", "delta_pos", "delta_neg", "n_targets", "n_sources")
 
 
 def category_transfer(
@@ -57,3 +62,23 @@ def category_transfer(
                 )
     schema = dict(zip(CATEGORY_COLUMNS, [pl.String] * 3 + [pl.Float64] * 2 + [pl.Int64] * 2))
     return pl.DataFrame(rows, schema=schema, orient="row")
+
+
+def category_malleability(
+    matrix: Matrix,
+    categories: Mapping[str, Mapping[str, Sequence[str]]],
+    include_diagonal: bool = False,
+    n_mode: Literal["all", "used"] = "all",
+) -> pl.DataFrame:
+    """Delta+/- received by every category from every category (:data:`MALLEABILITY_COLUMNS`).
+
+    Row (b, a): the mean over the targets j of category b of the logistic-weighted
+    positive (negative) PGF that j receives from the sources of category a. It is
+    :func:`category_transfer` of the transposed matrix, so both read the same cells.
+    """
+    transposed = Matrix(matrix.values.T.copy(), matrix.targets, matrix.sources)
+    df = category_transfer(transposed, categories, include_diagonal, n_mode)
+    return df.rename(
+        {"source_category": "target_category", "target_category": "source_category", "n_sources": "n_targets",
+         "n_targets": "n_sources"}
+    ).select(MALLEABILITY_COLUMNS)

@@ -13,12 +13,14 @@ Layout (``<model>`` = model name from the table, or NAME of ``--pgf-csv NAME=PAT
     out_dir/<model>/malleability.csv      same columns, per target
     out_dir/<model>/cliques.json          {"positive": [[...]], "negative": [[...]]}
     out_dir/<model>/knife_edge.csv        cells whose sign rests on rounding or one seed
-    out_dir/<model>/seed_tests.csv        Wilcoxon over seeds with its minimum attainable p
-    out_dir/<model>/significance.csv      (with predictions) McNemar, q-values, bootstrap CIs
+    out_dir/<model>/seed_tests.csv        Wilcoxon (with its minimum attainable p) and t-test over seed values
+    out_dir/<model>/significance.csv      (with predictions) seeds x questions test, q-values, CIs,
+                                          and the given adapters' question-level test
     out_dir/<model>/cliques_significant.json, transferability_significant.csv,
                     malleability_significant.csv   (with predictions)
     out_dir/<model>/lora_similarity.csv   (with adapters)
     out_dir/personas.csv, trends.csv, categories.csv   (across models)
+    out_dir/category_malleability.csv     (across models) what each category receives
     out_dir/personas_significant.csv      (with predictions)
     out_dir/figures/...                   PNG + PDF of every figure
 """
@@ -37,7 +39,7 @@ import polars as pl
 
 import tasktransfer
 from tasktransfer.analysis import io
-from tasktransfer.analysis.categories import category_transfer
+from tasktransfer.analysis.categories import category_malleability, category_transfer
 from tasktransfer.analysis.cliques import all_cliques
 from tasktransfer.analysis.figures.categories import category_heatmaps
 from tasktransfer.analysis.figures.graphs import clique_graphs, transfer_graph
@@ -95,7 +97,7 @@ def analyse_model(
             values, matrix, zero_tolerance=cfg.zero_tolerance, leave_one_seed_out=cfg.leave_one_seed_out,
             include_diagonal=cfg.include_diagonal,
         ),
-        seed_tests=seed_tests(values),
+        seed_tests=seed_tests(values, cfg.significance.correction, cfg.significance.alpha, cfg.include_diagonal),
     )
     if predictions is not None:
         tests = cell_tests(predictions, name, cfg)
@@ -138,6 +140,17 @@ def _write_model(result: ModelAnalysis, out: Path, cfg: AnalysisSettings) -> Non
     clique_graphs(result.matrix, result.cliques, f"Maximal cliques, {name}", figures / f"{name}_cliques")
 
 
+def _category_table(results: list[ModelAnalysis], cfg: AnalysisSettings, table) -> pl.DataFrame:
+    """One category table (transfer or malleability) over every model, with a model column."""
+    frames = [
+        table(r.matrix, cfg.categories, cfg.include_diagonal, cfg.logistic_n).with_columns(pl.lit(r.name).alias("model"))
+        for r in results
+    ]
+    if frames and cfg.categories:
+        return pl.concat(frames).select("model", pl.exclude("model"))
+    return pl.DataFrame(schema={"model": pl.String, "scheme": pl.String})
+
+
 def _write_across(results: list[ModelAnalysis], out: Path, cfg: AnalysisSettings) -> str:
     """Cross-model tables and figures; returns the persona description for the log."""
     names = [r.name for r in results]
@@ -153,18 +166,10 @@ def _write_across(results: list[ModelAnalysis], out: Path, cfg: AnalysisSettings
         io.write_csv(assign_personas(sig_tables, cfg.personas, names), out / "personas_significant.csv")
     trend = trends({r.name: r.transfer for r in results}, {r.name: r.malleability for r in results}, cfg.model_sizes)
     io.write_csv(trend, out / "trends.csv")
-    cats = [
-        category_transfer(r.matrix, cfg.categories, cfg.include_diagonal, cfg.logistic_n).with_columns(
-            pl.lit(r.name).alias("model")
-        )
-        for r in results
-    ]
-    categories = (
-        pl.concat(cats).select("model", pl.exclude("model"))
-        if cats and cfg.categories
-        else pl.DataFrame(schema={"model": pl.String, "scheme": pl.String})
-    )
+    categories = _category_table(results, cfg, category_transfer)
     io.write_csv(categories, out / "categories.csv")
+    category_mall = _category_table(results, cfg, category_malleability)
+    io.write_csv(category_mall, out / "category_malleability.csv")
     if not cfg.figures:
         return text
     figures = out / "figures"
@@ -172,6 +177,7 @@ def _write_across(results: list[ModelAnalysis], out: Path, cfg: AnalysisSettings
     persona_chart(personas, cfg.personas.rule, figures / "personas")
     for scheme in cfg.categories:
         category_heatmaps(categories, scheme, figures / f"categories_{scheme}")
+        category_heatmaps(category_mall, scheme, figures / f"category_malleability_{scheme}", malleability=True)
     pgf_surface(figures / "pgf_behaviour")
     return text
 

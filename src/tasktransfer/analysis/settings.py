@@ -20,7 +20,7 @@ from tasktransfer.tasks import BLINK_TASKS
 _CEILING = ("flag", "error")
 _PERSONA_RULES = ("mean_rank", "top_k_all", "threshold_all")
 _CORRECTIONS = ("bh", "by", "none")
-_TESTS = ("mcnemar",)
+_TESTS = ("seeds_questions", "pooled_mcnemar")
 
 
 def default_mapping() -> dict[str, Any]:
@@ -72,11 +72,16 @@ class PersonaRule:
 
 @dataclass(frozen=True)
 class Significance:
-    """Per-cell tests on per-question correctness and their multiple-comparison correction."""
+    """Per-cell tests on per-question correctness and their multiple-comparison correction.
+
+    ``test`` decides the ``significant`` marks used everywhere (cells, cliques, transfer
+    tables, personas): ``seeds_questions`` replicates over seeds and questions (a claim
+    about training); ``pooled_mcnemar`` is the old, anti-conservative pooled test.
+    """
 
     alpha: float = 0.05
     correction: Literal["bh", "by", "none"] = "by"
-    test: Literal["mcnemar"] = "mcnemar"
+    test: Literal["seeds_questions", "pooled_mcnemar"] = "seeds_questions"
     n_bootstrap: int = 1000
     confidence: float = 0.95
     seed: int = 0
@@ -88,6 +93,12 @@ class Significance:
         if self.correction not in _CORRECTIONS:
             raise ValueError(
                 f"analysis settings: `significance.correction` is {self.correction!r}; expected one of: {', '.join(_CORRECTIONS)}"
+            )
+        if self.test == "mcnemar":
+            raise ValueError(
+                "analysis settings: `significance.test: mcnemar` was the pooled McNemar test, which counts each question "
+                "once per seed and ignores training noise (anti-conservative, docs/analysis.md); use `seeds_questions` "
+                "(default), or `pooled_mcnemar` to reproduce the old marks"
             )
         if self.test not in _TESTS:
             raise ValueError(f"analysis settings: `significance.test` is {self.test!r}; expected one of: {', '.join(_TESTS)}")

@@ -1,13 +1,18 @@
-"""Honest per-cell statistics: paired tests on questions, FDR control, bootstrap CIs.
+"""Per-cell statistics: which tests answer which claim, FDR control, confidence intervals.
 
-Four seeds cannot carry a significance claim (an exact Wilcoxon signed-rank test on 4
-values never goes below p = 0.125 two-sided), so the primary test is per question:
-for each fine-tuned/base pair on the same question the discordant outcomes are counted,
-pooled over seeds, and tested with the exact McNemar (binomial) test. p-values are
-corrected over a model's cells with Benjamini-Hochberg or -Yekutieli (cells that share
-a checkpoint are dependent). Confidence intervals of the seed-mean PGF resample
-questions (``scipy.stats.bootstrap``), not seeds. The Wilcoxon column is still reported,
-with the smallest p it could ever reach, so nobody reads it as evidence it cannot be.
+A claim that fine-tuning on *i* changes accuracy on *j* is about the training procedure,
+so its replicates are the seeds and the questions: :func:`paired_tests.procedure_test`
+(crossed seeds x questions, the default ``significance.test: seeds_questions``) decides
+every "significant" mark. Whether *these* adapters differ from the base is a question
+about given models, with questions as the unit: :func:`paired_tests.adapters_test`
+(exact sign-flip on seed-averaged paired questions) is reported beside it under its own
+name (``adapters_*`` columns). The earlier pooled McNemar test is available as
+``pooled_mcnemar`` for comparison only; it is anti-conservative.
+
+p-values are corrected over a model's off-diagonal cells with Benjamini-Hochberg or
+-Yekutieli (cells sharing a checkpoint or a base are dependent). The Wilcoxon column over
+seed values is still reported with the smallest p it could ever reach, beside a t-test
+over the same seed values (which needs no per-question data, e.g. for released PGFs).
 """
 
 from __future__ import annotations
@@ -20,13 +25,25 @@ import polars as pl
 from scipy import stats as st
 
 from tasktransfer.analysis.io import BASE
+from tasktransfer.analysis.paired_tests import (
+    MeanSquares, adapters_test, mean_squares, pooled_mcnemar, procedure_test, seed_prior,
+)
 from tasktransfer.analysis.settings import AnalysisSettings, Significance
 
 SIG_COLUMNS = (
-    "source", "target", "n_questions", "n_seeds", "ft_only_correct", "base_only_correct", "p_value", "q_value",
-    "significant", "ci_low", "ci_high",
+    "source", "target", "n_questions", "n_seeds", "test", "acc_diff", "df", "p_value", "q_value", "significant",
+    "diff_ci_low", "diff_ci_high", "pgf_ci_low", "pgf_ci_high",
+    "adapters_p_value", "adapters_q_value", "adapters_significant", "adapters_pgf_ci_low", "adapters_pgf_ci_high",
+    "ft_only_correct", "base_only_correct",
 )
-SEED_TEST_COLUMNS = ("source", "target", "n_seeds", "n_nonzero", "wilcoxon_p", "wilcoxon_min_p")
+_SIG_TYPES = (
+    [pl.String, pl.String, pl.Int64, pl.Int64, pl.String] + [pl.Float64] * 4 + [pl.Boolean] + [pl.Float64] * 4
+    + [pl.Float64, pl.Float64, pl.Boolean, pl.Float64, pl.Float64, pl.Int64, pl.Int64]
+)
+SEED_TEST_COLUMNS = (
+    "source", "target", "n_seeds", "n_nonzero", "wilcoxon_p", "wilcoxon_min_p", "mean", "t_p_value", "t_q_value",
+    "t_significant",
+)
 
 
 def wilcoxon_min_p(n_nonzero: int) -> float:
@@ -38,22 +55,36 @@ def wilcoxon_min_p(n_nonzero: int) -> float:
     return min(1.0, 2.0 / 2**n_nonzero) if n_nonzero > 0 else 1.0
 
 
-def seed_tests(values: dict[tuple[str, str], Sequence[Fraction | float]]) -> pl.DataFrame:
-    """Exact Wilcoxon signed-rank test of each cell's seed values against 0, with its floor."""
+def seed_tests(
+    values: dict[tuple[str, str], Sequence[Fraction | float]], correction: str = "by", alpha: float = 0.05,
+    include_diagonal: bool = False,
+) -> pl.DataFrame:
+    """Tests of each cell's seed values against 0: exact Wilcoxon (with its floor) and a t-test.
+
+    The t-test treats the seeds as the replicates and the evaluation questions as fixed
+    (the base's own question sampling is not in it), which is all per-seed values allow;
+    its q-values are corrected over the off-diagonal cells (the diagonal too with
+    ``include_diagonal``). Fewer than two seeds, or identical values, give no t p-value
+    unless all are 0 (p = 1).
+    """
     rows = []
     for (source, target), vals in values.items():
         x = np.array([float(v) for v in vals])
         nz = int(np.count_nonzero(x))
         p = float(st.wilcoxon(x, method="exact").pvalue) if nz > 0 else 1.0
-        rows.append((source, target, int(x.size), nz, p, wilcoxon_min_p(nz)))
-    schema = dict(zip(SEED_TEST_COLUMNS, [pl.String, pl.String, pl.Int64, pl.Int64, pl.Float64, pl.Float64]))
-    return pl.DataFrame(rows, schema=schema, orient="row")
-
-
-def mcnemar_p(ft_only: int, base_only: int) -> float:
-    """Exact two-sided McNemar p: binomial test of the discordant pairs against 1/2."""
-    n = ft_only + base_only
-    return 1.0 if n == 0 else float(st.binomtest(ft_only, n, 0.5).pvalue)
+        if nz == 0:
+            tp = 1.0
+        elif x.size < 2 or np.ptp(x) == 0:
+            tp = float("nan")
+        else:
+            tp = float(st.ttest_1samp(x, 0.0).pvalue)
+        rows.append([source, target, int(x.size), nz, p, wilcoxon_min_p(nz), float(x.mean()), tp, None, False])
+    tested = [i for i, r in enumerate(rows) if (include_diagonal or r[0] != r[1]) and np.isfinite(r[7])]
+    for i, qv in zip(tested, adjust(np.array([rows[i][7] for i in tested]), correction)):
+        rows[i][8] = float(qv)
+        rows[i][9] = bool(qv <= alpha)
+    types = [pl.String, pl.String, pl.Int64, pl.Int64, pl.Float64, pl.Float64, pl.Float64, pl.Float64, pl.Float64, pl.Boolean]
+    return pl.DataFrame(rows, schema=dict(zip(SEED_TEST_COLUMNS, types)), orient="row")
 
 
 def adjust(p_values: np.ndarray, method: str) -> np.ndarray:
@@ -112,12 +143,45 @@ def _pgf_stat(base_arr: np.ndarray, ft_arr: np.ndarray, upper: float, eps: float
     return stat
 
 
-def cell_tests(preds: pl.DataFrame, model: str, settings: AnalysisSettings) -> pl.DataFrame:
-    """Per-cell McNemar tests (pooled over seeds), FDR-corrected, with bootstrap CIs of the PGF.
+def _bootstrap_pgf_ci(base_arr, ft_arr, upper, eps, sig: Significance, rng) -> tuple[float | None, float | None]:
+    """Question-resampling percentile CI of the seed-mean PGF (these adapters, these seeds)."""
+    n_q = base_arr.shape[1]
+    if n_q < 2:
+        return None, None
+    idx = np.arange(n_q)
+    stat = _pgf_stat(base_arr.astype(np.float64), ft_arr.astype(np.float64), upper, eps)
+    if not np.isfinite(stat(idx)):
+        return None, None
+    res = st.bootstrap(
+        (idx,), stat, n_resamples=sig.n_bootstrap, vectorized=True, confidence_level=sig.confidence,
+        method="percentile", rng=rng,
+    )
+    lo, hi = float(res.confidence_interval.low), float(res.confidence_interval.high)
+    return (None if np.isnan(lo) else lo), (None if np.isnan(hi) else hi)
 
-    ``preds`` holds per-question correctness (see :func:`io.read_predictions`). The
-    diagonal is tested too but left out of the correction unless ``include_diagonal``.
-    Returns :data:`SIG_COLUMNS`, one row per (source, target) with fine-tuned predictions.
+
+def _finite(x: float) -> float | None:
+    return float(x) if np.isfinite(x) else None
+
+
+def _correct(rows: list[list], tested: list[int], p_col: int, q_col: int, sig_col: int, sig: Significance) -> None:
+    """Fill q-values and significance flags in place for the tested rows with a finite p."""
+    usable = [i for i in tested if rows[i][p_col] is not None]
+    for i, qv in zip(usable, adjust(np.array([rows[i][p_col] for i in usable], dtype=np.float64), sig.correction)):
+        rows[i][q_col] = float(qv)
+        rows[i][sig_col] = bool(qv <= sig.alpha)
+
+
+def cell_tests(preds: pl.DataFrame, model: str, settings: AnalysisSettings) -> pl.DataFrame:
+    """Per-cell tests of fine-tuned vs base correctness, FDR-corrected, with CIs.
+
+    ``preds`` holds per-question correctness (see :func:`io.read_predictions`). Columns
+    (:data:`SIG_COLUMNS`): the procedure claim (``p_value``, ``q_value``, ``significant``
+    from ``significance.test``; ``acc_diff`` with its CI and the PGF CI it implies, the
+    base accuracy taken as fixed), the given-adapters claim (``adapters_*``: exact
+    sign-flip test over seed-averaged questions, question-bootstrap PGF CI) and the
+    pooled discordant counts. The diagonal is tested but left out of the corrections
+    unless ``include_diagonal``. One row per (source, target) with fine-tuned predictions.
     """
     sig: Significance = settings.significance
     p = preds.filter(pl.col("model") == model)
@@ -125,12 +189,9 @@ def cell_tests(preds: pl.DataFrame, model: str, settings: AnalysisSettings) -> p
         raise ValueError(f"predictions: no rows for model {model!r}")
     rng = np.random.default_rng(sig.seed)
     groups = p.partition_by(["source", "target"], as_dict=True)
-    cells = sorted(
-        (k for k in groups if k[0] != BASE),
-        key=lambda k: (settings.tasks.index(k[0]) if k[0] in settings.tasks else len(settings.tasks),
-                       settings.tasks.index(k[1]) if k[1] in settings.tasks else len(settings.tasks), k),
-    )
-    rows = []
+    order = {t: i for i, t in enumerate(settings.tasks)}
+    cells = sorted((k for k in groups if k[0] != BASE), key=lambda k: (order.get(k[0], len(order)), order.get(k[1], len(order)), k))
+    paired = []
     for source, target in cells:
         ft = groups[(source, target)]
         base = groups.get((BASE, target))
@@ -138,34 +199,33 @@ def cell_tests(preds: pl.DataFrame, model: str, settings: AnalysisSettings) -> p
             raise ValueError(f"predictions: no base predictions for model={model!r} target={target!r}")
         seeds = sorted(ft["seed"].unique().to_list())
         base_arr, ft_arr = _paired_arrays(ft, base, seeds)
-        n_q = base_arr.shape[1]
-        if n_q == 0:
+        if base_arr.shape[1] == 0:
             raise ValueError(f"predictions: no question of model={model!r} target={target!r} is shared by all seeds and base")
-        ft_only = int(((ft_arr == 1) & (base_arr == 0)).sum())
-        base_only = int(((ft_arr == 0) & (base_arr == 1)).sum())
-        pval = mcnemar_p(ft_only, base_only)
-        lo = hi = None
-        if n_q >= 2:
-            idx = np.arange(n_q)
-            stat = _pgf_stat(base_arr.astype(np.float64), ft_arr.astype(np.float64), settings.upper(target), settings.eps)
-            if np.isfinite(stat(idx)):
-                res = st.bootstrap(
-                    (idx,), stat, n_resamples=sig.n_bootstrap, vectorized=True,
-                    confidence_level=sig.confidence, method="percentile", rng=rng,
-                )
-                lo, hi = float(res.confidence_interval.low), float(res.confidence_interval.high)
-                lo, hi = (None if np.isnan(lo) else lo), (None if np.isnan(hi) else hi)
-        rows.append([source, target, n_q, len(seeds), ft_only, base_only, pval, None, False, lo, hi])
-    tested = [i for i, r in enumerate(rows) if settings.include_diagonal or r[0] != r[1]]
-    q = adjust(np.array([rows[i][6] for i in tested]), sig.correction)
-    for i, qv in zip(tested, q):
-        rows[i][7] = float(qv)
-        rows[i][8] = bool(qv <= sig.alpha)
-    schema = dict(
-        zip(SIG_COLUMNS, [pl.String, pl.String, pl.Int64, pl.Int64, pl.Int64, pl.Int64, pl.Float64, pl.Float64,
-                          pl.Boolean, pl.Float64, pl.Float64])
-    )
-    return pl.DataFrame(rows, schema=schema, orient="row")
+        paired.append((source, target, base_arr, ft_arr))
+    tested = [i for i, c in enumerate(paired) if settings.include_diagonal or c[0] != c[1]]
+    ms = MeanSquares.concat([mean_squares(b, f) for _, _, b, f in paired]) if paired else None
+    prior = seed_prior(MeanSquares(*(getattr(ms, f)[tested] for f in MeanSquares.__dataclass_fields__))) if paired else None
+    proc = procedure_test(ms, prior, sig.confidence) if paired else None
+    rows = []
+    for k, (source, target, base_arr, ft_arr) in enumerate(paired):
+        if sig.test == "pooled_mcnemar":
+            p_value = float(pooled_mcnemar(base_arr, ft_arr)[0])
+        else:
+            p_value = float(proc.p_value[k])
+        gap = settings.upper(target) - float(base_arr.mean()) + settings.eps
+        lo, hi = _finite(proc.ci_low[k]), _finite(proc.ci_high[k])
+        pgf_lo, pgf_hi = (lo / gap, hi / gap) if lo is not None and hi is not None and gap > settings.eps else (None, None)
+        a_lo, a_hi = _bootstrap_pgf_ci(base_arr, ft_arr, settings.upper(target), settings.eps, sig, rng)
+        rows.append([
+            source, target, base_arr.shape[1], ft_arr.shape[0], sig.test, float(proc.diff[k]),
+            None if np.isnan(proc.df[k]) else float(proc.df[k]),
+            _finite(p_value), None, False, lo, hi, pgf_lo, pgf_hi,
+            float(adapters_test(base_arr, ft_arr)[0]), None, False, a_lo, a_hi,
+            int(((ft_arr == 1) & (base_arr == 0)).sum()), int(((ft_arr == 0) & (base_arr == 1)).sum()),
+        ])
+    _correct(rows, tested, 7, 8, 9, sig)
+    _correct(rows, tested, 14, 15, 16, sig)
+    return pl.DataFrame(rows, schema=dict(zip(SIG_COLUMNS, _SIG_TYPES)), orient="row")
 
 
 def significance_mask(tests: pl.DataFrame, sources: Sequence[str], targets: Sequence[str]) -> np.ndarray:
