@@ -151,3 +151,19 @@ def test_released_zero_malleability_ties_are_no_sieves(released_personas):
         assert row["value_32B"] == 0 and row["n_models_nonzero"] == 2 and not row["label"]
     # Visual Similarity has the second-best mean rank of all sieve candidates, yet no label
     assert sieves.sort("mean_rank")["task"][:2].to_list() == ["Forensic_Detection", "Visual_Similarity"]
+
+
+def test_released_seed_level_tests(released):
+    """Four seed values per cell: Wilcoxon can mark nothing; the seed t-test (questions fixed) marks some."""
+    from tasktransfer.analysis.stats import seed_tests
+
+    expected = {"Qwen2.5-VL-3B": (37, 10), "Qwen2.5-VL-7B": (49, 1), "Qwen2.5-VL-32B": (83, 0)}
+    for name, (per_seed, _) in released.items():
+        df = seed_tests(seed_values(per_seed.with_columns(pl.lit(name).alias("model")), CFG)).filter(
+            pl.col("source") != pl.col("target")
+        )
+        assert df.height == 156 and df["n_seeds"].unique().to_list() == [4]
+        assert (df["wilcoxon_p"] >= 0.125).all() and (df["wilcoxon_min_p"] >= 0.125).all()
+        assert (int(df["t_significant"].sum()), int(df["t_p_value"].is_nan().sum())) == expected[name]
+        marked = df.filter(pl.col("t_significant"))
+        assert (marked["t_q_value"] <= 0.05).all() and (marked["mean"] != 0).all()

@@ -18,11 +18,14 @@ expected accuracy of the cell by exactly that much.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Iterator, Sequence
+from typing import Iterator, Sequence
 
 import numpy as np
 from scipy import optimize, special
 
+from tasktransfer.analysis.paired_tests import (
+    MeanSquares, adapters_test, mean_squares, pooled_mcnemar, procedure_test, seed_prior,
+)
 from tasktransfer.tasks import TASKS
 
 #: BLINK validation sizes of the 13 tasks (the paper's evaluation sets).
@@ -110,14 +113,24 @@ def seed_accuracy_sd(rng: np.random.Generator, shape: StudyShape, n_models: int 
 
 
 def model_p_values(
-    rng: np.random.Generator, shape: StudyShape, tests: dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]],
-    effects: np.ndarray | None = None,
+    rng: np.random.Generator, shape: StudyShape, effects: np.ndarray | None = None
 ) -> tuple[dict[str, np.ndarray], np.ndarray]:
-    """p-values of every off-diagonal cell of one simulated model, per test, and the cells' planted effects."""
-    out: dict[str, list[np.ndarray]] = {name: [] for name in tests}
-    planted = []
+    """p-values of every off-diagonal cell of one simulated model under each test, and the planted effects.
+
+    Tests (:mod:`paired_tests`): ``seeds_questions`` (the default, with its seed prior
+    fitted over the model's cells, as the analysis does), ``adapters`` (question-level
+    sign-flip) and ``pooled_mcnemar`` (the old default).
+    """
+    parts, adapters, pooled, planted = [], [], [], []
     for cells in simulate_model(rng, shape, effects):
-        for name, test in tests.items():
-            out[name].append(np.asarray(test(cells.base, cells.ft), dtype=np.float64))
+        parts.append(mean_squares(cells.base, cells.ft))
+        adapters.append(adapters_test(cells.base, cells.ft))
+        pooled.append(pooled_mcnemar(cells.base, cells.ft))
         planted.append(np.array([effects[i, cells.target] if effects is not None else 0.0 for i in cells.sources]))
-    return {name: np.concatenate(v) for name, v in out.items()}, np.concatenate(planted)
+    ms = MeanSquares.concat(parts)
+    p = {
+        "seeds_questions": procedure_test(ms, seed_prior(ms)).p_value,
+        "adapters": np.concatenate(adapters),
+        "pooled_mcnemar": np.concatenate(pooled),
+    }
+    return p, np.concatenate(planted)
