@@ -9,9 +9,9 @@ questions, and only the first supports a claim about training:
   replicates are the training seeds *and* the questions (a sample of the task). The
   per-(seed, question) differences ``y = ft - base`` form a crossed two-way layout;
   their grand mean is tested with the variance of a random-effects model with question
-  and seed effects, estimated from the ANOVA mean squares, and Satterthwaite's degrees of
-  freedom. With seed-to-seed training noise the seed term dominates and the test has
-  about ``seeds - 1`` degrees of freedom, which is what four seeds can honestly support.
+  and seed effects, estimated from the ANOVA mean squares. The seed term has only
+  ``seeds - 1`` degrees of freedom, so it is moderated across a model's cells
+  (:func:`seed_prior`, an empirical-Bayes prior as in limma's moderated t).
 * :func:`adapters_test` -- "do *these* adapters differ from the base on this task?"
   Questions are the unit: each question's seed-averaged difference is one paired
   observation and the exact sign-flip (permutation) test is applied. With one seed this
@@ -43,7 +43,13 @@ class MeanSquares:
     n_q: np.ndarray
 
     @staticmethod
+    def select(self, index) -> "MeanSquares":
+        """The cells at ``index`` (an index array or boolean mask)."""
+        return MeanSquares(*(getattr(self, f)[index] for f in MeanSquares.__dataclass_fields__))
+
+    @staticmethod
     def concat(parts: "list[MeanSquares]") -> "MeanSquares":
+        """One table of every cell of ``parts`` (cells of different sizes may mix)."""
         return MeanSquares(*(np.concatenate([getattr(p, f) for p in parts]) for f in MeanSquares.__dataclass_fields__))
 
 

@@ -204,7 +204,7 @@ def cell_tests(preds: pl.DataFrame, model: str, settings: AnalysisSettings) -> p
         paired.append((source, target, base_arr, ft_arr))
     tested = [i for i, c in enumerate(paired) if settings.include_diagonal or c[0] != c[1]]
     ms = MeanSquares.concat([mean_squares(b, f) for _, _, b, f in paired]) if paired else None
-    prior = seed_prior(MeanSquares(*(getattr(ms, f)[tested] for f in MeanSquares.__dataclass_fields__))) if paired else None
+    prior = seed_prior(ms.select(np.array(tested, dtype=np.intp))) if paired else None
     proc = procedure_test(ms, prior, sig.confidence) if paired else None
     rows = []
     for k, (source, target, base_arr, ft_arr) in enumerate(paired):
