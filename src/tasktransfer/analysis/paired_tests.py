@@ -42,7 +42,6 @@ class MeanSquares:
     n_seeds: np.ndarray
     n_q: np.ndarray
 
-    @staticmethod
     def select(self, index) -> "MeanSquares":
         """The cells at ``index`` (an index array or boolean mask)."""
         return MeanSquares(*(getattr(self, f)[index] for f in MeanSquares.__dataclass_fields__))
