@@ -9,6 +9,10 @@ processor output and the vision features (``get_image_features``) are computed o
 passed to each adapter's forward as ``mm_encoder_outputs``. That reuse is exact only
 because no LoRA touches the vision tower, which :func:`assert_no_visual_lora` enforces
 for every adapter loaded.
+
+Generation mode (``evaluation.scoring: generate``, :func:`generate_sources`) shares the
+loaded base and each batch's preprocessing across sources, and generates for one source
+after the other; ``generate()`` runs the vision tower itself, so features are not shared.
 """
 
 from __future__ import annotations
@@ -22,7 +26,9 @@ from typing import Any, Callable, Mapping, Sequence
 import pyarrow as pa
 
 from ..splits import iter_split
-from .run import ACCURACY_SCHEMA, PREDICTION_SCHEMA, write_tables
+from .generate import Generated, GenerationSettings, encode_generation_batch, generate_encoded
+from .run import (ACCURACY_SCHEMA, GENERATION_ACCURACY_SCHEMA, GENERATION_PREDICTION_SCHEMA, PREDICTION_SCHEMA,
+                  write_tables)
 from .scoring import (Scored, default_prefetch, encoded_batches, letters_from_logits, next_token_logits,
                       option_letter_ids)
 
@@ -119,6 +125,41 @@ def score_sources(
     return {name: [d[i] for i in range(len(rows))] for name, d in out.items()}
 
 
+def generate_sources(
+    model, processor, rows: Sequence[dict[str, Any]], sources: Sequence[Source], batch_size: int = 8,
+    max_new_tokens: int = 1024, prefetch: bool | None = None,
+) -> dict[str, list[Generated]]:
+    """Generation-mode answers of every source on ``rows`` (in row order), batches sorted by length.
+
+    Each batch is preprocessed once (lmms-eval's prompt) and generated from by one source
+    after the other; ``prefetch`` (default: on a GPU only) encodes the next batch meanwhile.
+    """
+    out: dict[str, dict[int, Generated]] = {s.name: {} for s in sources}
+    prefetch = default_prefetch(model) if prefetch is None else prefetch
+    for idx, batch, enc in encoded_batches(processor, rows, batch_size, prefetch,
+                                           encode_rows=encode_generation_batch):
+        for src in sources:
+            with _active(model, src):
+                generated = generate_encoded(model, processor, enc, batch, max_new_tokens)
+            for i, g in zip(idx, generated):
+                out[src.name][i] = g
+    return {name: [d[i] for i in range(len(rows))] for name, d in out.items()}
+
+
+def _letter_records(scored: Sequence[Scored]):
+    """Per question (prediction, correct, extra columns) and the accuracy row's extra counts."""
+    return [(s.question_id, s.prediction, s.answer, s.correct, {}) for s in scored], {}
+
+
+def _generation_records(generated: Sequence[Generated], parser: str):
+    rows = []
+    for g in generated:
+        letter = g.parsed[parser]
+        rows.append((g.question_id, letter, g.answer, letter == g.answer,
+                     {"generated": g.text, "new_tokens": g.new_tokens}))
+    return rows, {"n_unparsed": sum(g.parsed[parser] is None for g in generated)}
+
+
 def evaluate_sources(
     base_model: str | Path,
     eval_splits: dict[str, str | Path],
@@ -129,48 +170,62 @@ def evaluate_sources(
     share_vision: bool = True,
     log: Callable[[str], None] = print,
     encoded_inputs: Mapping[str, str | Path] | None = None,
+    generation: GenerationSettings | None = None,
 ) -> dict[str, tuple[pa.Table, pa.Table]]:
     """Predictions and accuracy tables (the single-checkpoint schema) for every source.
 
     ``encoded_inputs`` (task -> file of the ``encode_eval`` rule) skips preprocessing; each
     file is checked against its split and the base model's processor before use.
+    ``generation`` switches from letter scoring to generation + parsing (generation-mode
+    schemas, :mod:`.run`); encoded inputs hold the letter-scoring prompt and are not read.
     """
     import torch
 
     from .encoded import open_encoded
 
+    if generation is not None:
+        encoded_inputs = None
     encoded_by_target = open_encoded(encoded_inputs, eval_splits, base_model) if encoded_inputs is not None else {}
     device = "cuda" if torch.cuda.is_available() else "cpu"
     dtype = dtype or ("bfloat16" if device == "cuda" else "float32")
     t0 = time.time()
     model, processor = load_base_and_adapters(base_model, sources, device, dtype)
     log(f"[eval] loaded base + {sum(s.adapter is not None for s in sources)} adapters in {time.time() - t0:.1f}s")
-    records = {s.name: {k: [] for k in PREDICTION_SCHEMA.names} for s in sources}
+    if generation is not None:
+        log(f"[eval] generation mode: parser {generation.parser}, max_new_tokens {generation.max_new_tokens}")
+    pred_schema = PREDICTION_SCHEMA if generation is None else GENERATION_PREDICTION_SCHEMA
+    acc_schema = ACCURACY_SCHEMA if generation is None else GENERATION_ACCURACY_SCHEMA
+    records = {s.name: {k: [] for k in pred_schema.names} for s in sources}
     accuracy = {s.name: [] for s in sources}
     targets = sorted(eval_splits)
     for n, target in enumerate(targets, 1):
         start = time.time()
         rows = list(iter_split(eval_splits[target]))
-        encoded = encoded_by_target.get(target)
-        if encoded is not None:
-            encoded.check_questions([r["id"] for r in rows])
-        scored = score_sources(model, processor, rows, sources, batch_size, share_vision, encoded=encoded)
+        if generation is None:
+            encoded = encoded_by_target.get(target)
+            if encoded is not None:
+                encoded.check_questions([r["id"] for r in rows])
+            scored = score_sources(model, processor, rows, sources, batch_size, share_vision, encoded=encoded)
+            per_source = {name: _letter_records(v) for name, v in scored.items()}
+        else:
+            generated = generate_sources(model, processor, rows, sources, batch_size, generation.max_new_tokens)
+            per_source = {name: _generation_records(v, generation.parser) for name, v in generated.items()}
         for src in sources:
             rec = records[src.name]
-            for s in scored[src.name]:
+            questions, counts = per_source[src.name]
+            for question_id, prediction, answer, correct, extra in questions:
                 for key, value in (("model", model_name), ("source", src.source), ("seed", src.seed),
-                                   ("target", target), ("question_id", s.question_id), ("prediction", s.prediction),
-                                   ("answer", s.answer), ("correct", s.correct)):
+                                   ("target", target), ("question_id", question_id), ("prediction", prediction),
+                                   ("answer", answer), ("correct", correct), *extra.items()):
                     rec[key].append(value)
             accuracy[src.name].append({"model": model_name, "source": src.source, "seed": src.seed, "target": target,
-                                       "n_correct": sum(s.correct for s in scored[src.name]),
-                                       "n_total": len(rows)})
+                                       "n_correct": sum(q[3] for q in questions), "n_total": len(rows), **counts})
         elapsed = time.time() - t0
         log(f"[eval] target {n}/{len(targets)} {target}: {len(rows)} questions x {len(sources)} sources in "
             f"{time.time() - start:.1f}s | elapsed {elapsed:.0f}s eta {elapsed / n * (len(targets) - n):.0f}s")
     return {
-        s.name: (pa.Table.from_pydict(records[s.name], schema=PREDICTION_SCHEMA),
-                 pa.Table.from_pylist(accuracy[s.name], schema=ACCURACY_SCHEMA))
+        s.name: (pa.Table.from_pydict(records[s.name], schema=pred_schema),
+                 pa.Table.from_pylist(accuracy[s.name], schema=acc_schema))
         for s in sources
     }
 
@@ -184,10 +239,12 @@ def evaluate_many(
     share_vision: bool = True,
     log: Callable[[str], None] = print,
     encoded_inputs: Mapping[str, str | Path] | None = None,
+    generation: GenerationSettings | None = None,
 ) -> None:
     """Evaluate ``(source, predictions_out, accuracy_out)`` jobs in one process; write each atomically."""
     tables = evaluate_sources(base_model, eval_splits, [j[0] for j in jobs], model_name, batch_size,
-                              share_vision=share_vision, log=log, encoded_inputs=encoded_inputs)
+                              share_vision=share_vision, log=log, encoded_inputs=encoded_inputs,
+                              generation=generation)
     for src, pred_out, acc_out in jobs:
         write_tables(*tables[src.name], pred_out, acc_out)
 
@@ -202,8 +259,13 @@ def evaluate_many_cached(
     batch_size: int = 8,
     log: Callable[[str], None] = print,
     encoded_inputs: Mapping[str, str | Path] | None = None,
+    generation: GenerationSettings | None = None,
 ) -> list[str]:
-    """:func:`evaluate_many`, evaluating only sources missing from the cache; returns their names."""
+    """:func:`evaluate_many`, evaluating only sources missing from the cache; returns their names.
+
+    ``settings`` are part of each source's cache key: they must include whatever
+    ``generation`` holds (the workflow passes the job's evaluation params).
+    """
     from ..train.resume import sha256_file
     from .cache import EvalCache, source_key
 
@@ -217,7 +279,7 @@ def evaluate_many_cached(
     log(f"[eval] {len(jobs) - len(todo)} of {len(jobs)} sources unchanged (from cache); evaluating {len(todo)}")
     if todo:
         evaluate_many(base_model, eval_splits, todo, model_name, batch_size=batch_size, log=log,
-                      encoded_inputs=encoded_inputs)
+                      encoded_inputs=encoded_inputs, generation=generation)
         for src, pred, acc in todo:
             cache.store(keys[src.name], pred, acc)
     return [src.name for src, _, _ in todo]

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from ..prompting import decode_images, letter_token_ids, prompt_text
 from ..tasks import LETTERS
@@ -102,6 +102,7 @@ def default_prefetch(model) -> bool:
 
 def encoded_batches(
     processor, rows: Sequence[dict[str, Any]], batch_size: int, prefetch: bool = False, encoded=None,
+    encode_rows: Callable[[Any, Sequence[dict[str, Any]]], Any] = encode_batch,
 ) -> Iterator[tuple[list[int], list[dict[str, Any]], Any]]:
     """``(row indices, rows, processor output)`` per batch, batches in :func:`length_order`.
 
@@ -110,6 +111,8 @@ def encoded_batches(
     bits. With ``prefetch`` one worker thread encodes batch k+1 while the caller runs batch k
     (the processor is only ever used from that thread, so it is never used concurrently);
     the encodings are the same either way, and errors surface at their batch.
+    ``encode_rows(processor, rows)`` builds a batch when there is no ``encoded``: the
+    letter-scoring prompt by default, generation mode passes its own.
     """
     if batch_size < 1:
         raise ValueError(f"batch_size must be a positive integer, got {batch_size}")
@@ -118,7 +121,7 @@ def encoded_batches(
     batches = [[rows[i] for i in idx] for idx in chunks]
 
     def encode(k: int):
-        return encoded.batch(chunks[k]) if encoded is not None else encode_batch(processor, batches[k])
+        return encoded.batch(chunks[k]) if encoded is not None else encode_rows(processor, batches[k])
 
     if not prefetch or len(chunks) < 2:
         for k, idx in enumerate(chunks):
