@@ -17,6 +17,7 @@ def test_training_and_evaluation_grid(plan):
     assert plan["eval_checkpoint"] == 156
     assert plan["eval_base"] == 3
     assert plan["encode_eval"] == 3  # questions preprocessed once per model, read by its 53 evaluations
+    assert plan["eval_parity"] == 3  # evaluation.parity: each base model scored by letters and by generation
     assert plan["fetch_model"] == 3
     assert "build_tiny_model" not in plan
     assert plan["collect_accuracies"] == 1 and plan["analyze"] == 1 and plan["all"] == 1

@@ -75,3 +75,16 @@ def test_second_run_has_nothing_to_do(planted_run):
     proc = snakemake(work, "--configfile", str(ROOT / "config/planted.yaml"), "--cores", "2", "-n")
     assert job_stats(proc.stdout + proc.stderr) == {}
     assert "Nothing to be done" in proc.stdout + proc.stderr
+
+
+def test_parity_letter_half_is_the_base_evaluation(planted_run):
+    """eval_parity's letter scoring gives the base accuracies eval_base gave (same model, questions, code)."""
+    with open(planted_run / "results/eval/accuracies.csv") as fh:
+        base = {r["target"]: int(r["n_correct"]) / int(r["n_total"])
+                for r in csv.DictReader(fh) if r["source"] == "base"}
+    with open(planted_run / "results/eval/tiny/parity/parity.csv") as fh:
+        parity = {r["target"]: r for r in csv.DictReader(fh)}
+    assert set(base) < set(parity)  # plus the two summary rows
+    for target, accuracy in base.items():
+        assert float(parity[target]["letter_accuracy"]) == pytest.approx(accuracy), target
+        assert 0 <= float(parity[target]["lmms_eval_unparsed"]) <= 1

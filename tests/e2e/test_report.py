@@ -43,6 +43,10 @@ def test_every_figure_and_table_is_in_the_report_with_its_caption(planted_run, r
     assert "results/analysis/tiny/pgf_matrix.csv" not in results  # shown as its HTML page
     assert categories["Provenance"]["Other"] == ["results/provenance/manifest.html"]
     assert {"Data selection", "Task balancing"} <= set(categories["Extensions"])
+    parity_page = "results/report/parity/tiny.html"
+    assert categories["Evaluation"]["Letter scoring vs generation"] == [parity_page]
+    assert "PGF denominator" in results[parity_page]["caption"]
+    assert results[parity_page]["mime_type"] == "text/html"
     for path in figures | tables:
         caption = results[path]["caption"]
         assert caption.strip() and GENERIC not in caption, f"{path}: caption {caption!r}"
@@ -56,7 +60,7 @@ def test_report_renders_in_a_browser(report, tmp_path):
         pytest.skip("no Chromium and no way to install it (needs root and apt-get)")
     # scripts carry the same names as data; only the rendered menu has them in <span>s
     dom = re.sub(r"<script.*?</script>", "", rendered_dom(browser, report), flags=re.S)
-    for category in ("Transfer analysis", "Provenance", "Extensions"):
+    for category in ("Transfer analysis", "Evaluation", "Provenance", "Extensions"):
         assert f"<span>{category}</span>" in dom, f"the rendered report shows no '{category}' menu entry"
     png = screenshot(browser, report, tmp_path / "report.png")
     assert png.stat().st_size > 20_000  # a rendered page, not a blank one

@@ -90,3 +90,37 @@ def test_one_task_lr_changes_only_that_tasks_params(paper):
     paper["tasks"]["Jigsaw"]["lr"] = 5e-4
     after = {t: train_params(paper, "Qwen2.5-VL-3B", t) for t in paper["tasks"]}
     assert [t for t in before if before[t] != after[t]] == ["Jigsaw"]
+
+
+def test_evaluation_scoring_keys_are_validated(paper):
+    assert "value 'judge' is not allowed" in _bad(paper, lambda c: c["evaluation"].update(scoring="judge"))
+    assert "evaluation.parser" in _bad(paper, lambda c: c["evaluation"].update(parser="gpt"))
+    assert "expected >= 1" in _bad(paper, lambda c: c["evaluation"].update(max_new_tokens=0))
+    assert "wrong type" in _bad(paper, lambda c: c["evaluation"].update(parity="yes"))
+
+
+def test_evaluation_defaults_match_the_library():
+    """The schema's defaults are the ones the library falls back to when a key is absent."""
+    from tasktransfer.config import schema_path
+    from tasktransfer.evaluate.generate import DEFAULT_PARSER, LMMS_EVAL_MAX_NEW_TOKENS
+
+    props = yaml.safe_load(schema_path().read_text())["properties"]["evaluation"]["properties"]
+    assert props["scoring"]["default"] == "letter" and props["parity"]["default"] is False
+    assert props["parser"]["default"] == DEFAULT_PARSER
+    assert props["max_new_tokens"]["default"] == LMMS_EVAL_MAX_NEW_TOKENS
+
+
+def test_letter_scoring_params_ignore_the_generation_settings(paper):
+    """Letter-mode evaluation params are exactly what they were before generation mode existed."""
+    from tasktransfer.config.resolve import eval_params, parity_params
+    from tasktransfer.versions import STAGE_VERSIONS
+
+    model = "Qwen2.5-VL-7B"
+    letter = eval_params(paper, model)
+    assert letter == {"batch_size": 8, "dtype": "bfloat16", "code_version": STAGE_VERSIONS["eval"]}
+    paper["evaluation"].update(parser="blink", max_new_tokens=7)
+    assert eval_params(paper, model) == letter
+    paper["evaluation"]["scoring"] = "generate"
+    assert eval_params(paper, model) == {**letter, "scoring": "generate", "parser": "blink", "max_new_tokens": 7}
+    parity = parity_params(paper, model)
+    assert parity["max_new_tokens"] == 7 and "parser" not in parity and "scoring" not in parity

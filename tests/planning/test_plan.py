@@ -79,6 +79,16 @@ def test_job_counts_match_a_snakemake_dry_run(tmp_path, demo):
     jobs = planned_jobs(demo)
     for rule in ("train_lora", "eval_checkpoint", "eval_base"):
         assert int(stats[rule]) == sum(j.rule == rule for j in jobs), rule
+    assert "eval_parity" not in stats and not any(j.rule == "eval_parity" for j in jobs)  # off by default
+    parity = {**demo, "evaluation": {**demo["evaluation"], "parity": True}}
+    (tmp_path / "parity.yaml").write_text(yaml.safe_dump(parity))
+    done = subprocess.run(
+        [sys.executable, "-m", "snakemake", "-n", "--quiet", "rules", "--configfile", "parity.yaml"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    stats = dict(re.findall(r"^(\w+)\s+(\d+)$", done.stdout, re.M))
+    assert int(stats["eval_parity"]) == sum(j.rule == "eval_parity" for j in planned_jobs(parity)) == 1
 
 
 def test_estimate_prefers_benchmark_then_learned_then_throughput(tmp_path, demo, throughput_file):
@@ -149,3 +159,28 @@ def test_shared_evaluation_mode_plans_one_eval_job_per_model(demo, throughput_fi
     assert ev.benchmark == "results/benchmarks/eval_model_shared/tiny.tsv"
     rows = summarize(estimate(jobs, load_throughput(throughput_file)))
     assert [r["rule"] for r in rows] == ["train_lora", "eval_model_shared"]
+
+
+def test_generation_jobs_divide_by_the_generation_figure(demo, throughput_file):
+    config = {**demo, "evaluation": {**demo["evaluation"], "scoring": "generate", "parity": True}}
+    jobs = planned_jobs(config)
+    rates = {j.rule: j.rate for j in jobs}
+    assert rates == {"train_lora": "train_samples_per_gpu_hour", "eval_base": "generate_questions_per_gpu_hour",
+                     "eval_checkpoint": "generate_questions_per_gpu_hour",
+                     "eval_parity": "generate_questions_per_gpu_hour"}
+    assert {j.rule: j.rate for j in planned_jobs(demo)}["eval_base"] == "eval_questions_per_gpu_hour"
+    with pytest.raises(ValueError, match=r"lacks models.tiny.generate_questions_per_gpu_hour"):
+        estimate(jobs, load_throughput(throughput_file))
+    figures = yaml.safe_load(throughput_file.read_text())
+    figures["models"]["tiny"]["generate_questions_per_gpu_hour"] = 520
+    throughput_file.write_text(yaml.safe_dump(figures))
+    est = {e.job: e for e in estimate(jobs, load_throughput(throughput_file))}
+    parity = next(j for j in jobs if j.rule == "eval_parity")
+    assert est[parity].gpu_hours == pytest.approx(parity.work / 520)
+    rows = summarize(est.values())
+    assert [r["rule"] for r in rows] == ["train_lora", "eval_base", "eval_checkpoint", "eval_parity"]
+    # a measured letter-scoring run teaches nothing about generation of the same rule
+    base = next(j for j in jobs if j.rule == "eval_base")
+    measured = {j: 1.0 for j in planned_jobs(demo) if j.rule.startswith("eval_")}
+    est = {e.job: e for e in estimate(jobs, load_throughput(throughput_file), measured)}
+    assert est[base].source == "throughput"

@@ -226,6 +226,18 @@ def test_workflow_lists_follow_shared_evaluation_mode():
         ("eval_model_shared", 1), ("train_lora", 2), ("train_lora", 2)]
 
 
+def test_workflow_lists_add_a_parity_job_per_model():
+    from tasktransfer.provenance.workflow import manifest_benchmarks, manifest_jobs
+
+    config = {"models": {"m": {"train_gpus": 2, "eval_gpus": 1}}, "tasks": {"A": {}}, "seeds": [0],
+              "evaluation": {"parity": True}}
+    assert [(j["rule"], j["gpus"]) for j in manifest_jobs(config)] == [
+        ("eval_base", 1), ("eval_parity", 1), ("train_lora", 2), ("eval_checkpoint", 1)]
+    assert "results/benchmarks/eval_parity/m.tsv" in manifest_benchmarks(config)
+    config["evaluation"]["parity"] = False
+    assert "eval_parity" not in {j["rule"] for j in manifest_jobs(config)}
+
+
 def test_discovered_extension_jobs_count_their_gpus(tmp_path):
     from tasktransfer.provenance import discover_benchmarks
     from tasktransfer.provenance.workflow import extension_gpus

@@ -93,6 +93,70 @@ class Workdir:
         return jobs
 
 
+_DECLARED = re.compile(r"^\s+(?:output|benchmark): (.*)$")
+
+
+def touch_complete(work: Workdir, config: dict) -> None:
+    """Mark ``config``'s whole DAG as run, in seconds and without running anything.
+
+    Every declared output and benchmark file of a full dry run is created empty (a name
+    without a dot, e.g. ``results/analysis``, as a folder: the workflow's directory()
+    outputs), then ``--touch --forceall`` orders their mtimes and records Snakemake's
+    metadata (params, code, input set) as a real run does. Dry runs with a changed config
+    then plan what the change reruns, by Snakemake's own triggers; no output content is
+    read, so this checks the rerun policy and nothing about results.
+    """
+    for line in work.snakemake("--dry-run", "--forceall", config=config).splitlines():
+        if m := _DECLARED.match(line):
+            for rel in m[1].split(", "):
+                path = work.path / rel
+                if "." in path.name:
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                    path.touch()
+                else:
+                    path.mkdir(parents=True, exist_ok=True)
+    work.snakemake("--touch", "--forceall", config=config)
+
+
+def copy_workflow(dest: Path) -> Workdir:
+    dest.mkdir(parents=True)
+    for name in WORKFLOW_FILES:
+        src = ROOT / name
+        (shutil.copytree if src.is_dir() else shutil.copy2)(src, dest / name)
+    return Workdir(dest)
+
+
+@pytest.fixture(scope="session")
+def touched_runs(tmp_path_factory) -> dict[str, Workdir]:
+    """The rerun study marked complete (:func:`touch_complete`) per evaluation mode."""
+    runs = {}
+    for mode in ("per_checkpoint", "shared"):
+        work = copy_workflow(tmp_path_factory.mktemp("touched") / "wf")
+        config = work.config()
+        config["evaluation"] = {**config["evaluation"], "mode": mode}
+        touch_complete(work, config)
+        runs[mode] = work
+    return runs
+
+
+@pytest.fixture
+def touched(touched_runs, tmp_path):
+    """A private copy of a touched run per evaluation mode: ``touched(mode)``."""
+
+    def copy(mode: str = "per_checkpoint") -> Workdir:
+        dest = tmp_path / mode / "wf"
+        shutil.copytree(touched_runs[mode].path, dest, symlinks=True)  # copy2: mtimes kept
+        return Workdir(dest)
+
+    return copy
+
+
+@pytest.fixture
+def touch():
+    """:func:`touch_complete`, for tests that mark a changed config as run."""
+    return touch_complete
+
+
 @pytest.fixture(scope="session")
 def library(tmp_path_factory) -> Path:
     """A snapshot of the tasktransfer package taken once per session."""

@@ -10,6 +10,8 @@ from tasktransfer.config.resolve import (
     eval_params,
     eval_tasks,
     generated_task_spec,
+    parity_enabled,
+    parity_params,
     train_params,
 )
 from tasktransfer.versions import STAGE_VERSIONS
@@ -22,6 +24,10 @@ MODELS = list(config["models"])
 TASK_NAMES = list(config["tasks"])
 EVAL_TASKS = eval_tasks(config)
 SEEDS = [str(s) for s in config["seeds"]]
+# evaluation.scoring: letter reads the encode_eval tensors; generate runs the processor
+# with lmms-eval's prompt and needs none. evaluation.parity: rule eval_parity per model.
+GENERATE = config["evaluation"]["scoring"] == "generate"
+PARITY = parity_enabled(config)
 
 
 def _alternatives(names):
@@ -136,12 +142,40 @@ def get_eval_params(wildcards):
 
 
 def get_encoded_eval_inputs(wildcards):
-    """The encode_eval tensors of every evaluation task, in EVAL_TASKS order."""
+    """The encode_eval tensors of every evaluation task, in EVAL_TASKS order (none to generate)."""
+    if GENERATE:
+        return []
+    return get_parity_encoded_inputs(wildcards)
+
+
+def get_parity_encoded_inputs(wildcards):
+    """The encode_eval tensors for letter scoring, whatever evaluation.scoring is."""
     return expand(
         "results/encoded/{model}/{task}.safetensors",
         model=wildcards.model,
         task=EVAL_TASKS,
     )
+
+
+def get_parity_params(wildcards):
+    return parity_params(config, wildcards.model)
+
+
+def get_parity_outputs():
+    """The parity tables and their report pages, one per model (evaluation.parity)."""
+    if not PARITY:
+        return []
+    return expand(
+        [
+            "results/eval/{model}/parity/parity.csv",
+            "results/report/parity/{model}.html",
+        ],
+        model=MODELS,
+    )
+
+
+def get_parity_report_labels(wildcards):
+    return {"model": wildcards.model}
 
 
 def get_generated_spec(wildcards):
@@ -176,7 +210,7 @@ def get_prediction_files(wildcards=None):
 
 
 def get_final_outputs():
-    """Analysis, extension studies, the run manifest, and every adapter.
+    """Analysis, parity tables, extension studies, the run manifest, and every adapter.
 
     Adapters are named explicitly: Snakemake rebuilds a deleted intermediate file only
     when something targets it, and a deleted adapter must be retrained.
@@ -191,6 +225,7 @@ def get_final_outputs():
             "results/provenance/manifest.json",
         ]
         + cards
+        + get_parity_outputs()
         + get_extension_outputs()
         + get_adapter_files()
     )

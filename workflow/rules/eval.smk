@@ -3,6 +3,10 @@
 # vision features; results/.evalcache/ makes a rerun evaluate only changed adapters).
 # Either way the questions are preprocessed once per model (encode_eval) and every
 # evaluation job reads those tensors instead of running the processor again.
+# evaluation.scoring: "letter" (default) scores the option letters in one forward pass;
+# "generate" answers as lmms-eval does (greedy generation, then evaluation.parser), in
+# both modes, running the processor itself (its prompt differs from encode_eval's).
+# evaluation.parity: rule eval_parity scores each base model both ways (report page).
 rule encode_eval:
     """Every evaluation question of one model, preprocessed once for all its evaluations."""
     input:
@@ -112,3 +116,35 @@ else:
             tasks=EVAL_TASKS,
         script:
             "../scripts/evaluate.py"
+
+
+rule eval_parity:
+    """One base model scored both ways (letter and lmms-eval generation) on every evaluation task."""
+    input:
+        model=get_base_model_input,
+        splits=EVAL_SPLITS,
+        encoded=get_parity_encoded_inputs,
+    output:
+        table="results/eval/{model}/parity/parity.csv",
+        generations="results/eval/{model}/parity/generations.parquet",
+        html=report(
+            "results/report/parity/{model}.html",
+            caption="../report/parity.rst",
+            category="Evaluation",
+            subcategory="Letter scoring vs generation",
+            labels=get_parity_report_labels,
+        ),
+    log:
+        "results/logs/eval_parity/{model}.log",
+    benchmark:
+        "results/benchmarks/eval_parity/{model}.tsv"
+    conda:
+        "../../envs/train.yaml"
+    resources:
+        gpu=get_eval_gpus,
+    params:
+        base_model=get_base_model,
+        settings=get_parity_params,
+        tasks=EVAL_TASKS,
+    script:
+        "../scripts/eval_parity.py"

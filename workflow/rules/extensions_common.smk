@@ -145,6 +145,8 @@ def get_ext_eval_splits(wildcards):
 
 
 def get_ext_encoded_inputs(wildcards):
+    if GENERATE:  # generation mode runs the processor with its own prompt
+        return []
     return expand(
         "results/encoded/{model}/{task}.safetensors",
         model=wildcards.model,

@@ -6,9 +6,13 @@ from tasktransfer.workflow_io import job_logging, set_torch_threads
 
 with job_logging(snakemake.log[0], threads=snakemake.threads):
     set_torch_threads(snakemake.threads)
+    from tasktransfer.evaluate.generate import generation_settings
+
     splits = dict(zip(snakemake.params.tasks, snakemake.input.splits))
-    encoded = dict(zip(snakemake.params.tasks, snakemake.input.encoded))
     settings = dict(snakemake.params.settings)
+    generation = generation_settings(settings)  # None: letter scoring
+    # letter scoring reads the encode_eval tensors; generation mode has none (its prompt differs)
+    encoded = dict(zip(snakemake.params.tasks, snakemake.input.encoded)) if generation is None else None
     if snakemake.rule == "eval_model_shared":
         from tasktransfer.evaluate.multi import Source, evaluate_many_cached
 
@@ -27,6 +31,7 @@ with job_logging(snakemake.log[0], threads=snakemake.threads):
             settings=settings,
             batch_size=settings["batch_size"],
             encoded_inputs=encoded,
+            generation=generation,
         )
     else:
         from tasktransfer.evaluate.run import evaluate_checkpoint
@@ -43,4 +48,5 @@ with job_logging(snakemake.log[0], threads=snakemake.threads):
             adapter=Path(adapter).parent if adapter else None,
             batch_size=settings["batch_size"],
             encoded_inputs=encoded,
+            generation=generation,
         )

@@ -7,7 +7,7 @@ lr change retrains only that task) plus the stage's code version (docs/reruns.md
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Mapping
 
 from ..tasks import TASKS
 from ..versions import STAGE_VERSIONS
@@ -62,8 +62,36 @@ def train_runtime_options(config: dict[str, Any]) -> dict[str, Any]:
 
 
 def eval_params(config: dict[str, Any], model: str) -> dict[str, Any]:
+    """Settings of every evaluation job of ``model`` (base, adapters, extension mixtures).
+
+    Letter scoring keeps exactly the keys it always had, so its jobs do not rerun and
+    ``parser``/``max_new_tokens`` (unused there) change nothing; generation mode adds
+    ``scoring``, ``parser`` and ``max_new_tokens``, so switching scoring or changing either
+    reruns the evaluations and what follows.
+    """
+    from ..evaluate.generate import DEFAULT_PARSER, LMMS_EVAL_MAX_NEW_TOKENS
+
+    ev = config.get("evaluation") or {}
+    params = {"batch_size": ev.get("batch_size", 8), "dtype": config["models"][model].get("dtype", "bfloat16"),
+              "code_version": STAGE_VERSIONS["eval"]}
+    if ev.get("scoring", "letter") == "generate":
+        params.update(scoring="generate", parser=ev.get("parser", DEFAULT_PARSER),
+                      max_new_tokens=ev.get("max_new_tokens", LMMS_EVAL_MAX_NEW_TOKENS))
+    return params
+
+
+def parity_enabled(config: Mapping[str, Any]) -> bool:
+    """``evaluation.parity``: the base models scored both ways (off unless the config says so)."""
+    return bool((config.get("evaluation") or {}).get("parity", False))
+
+
+def parity_params(config: dict[str, Any], model: str) -> dict[str, Any]:
+    """Settings of one model's parity job: both scorings, every parser, whatever ``evaluation.scoring`` is."""
+    from ..evaluate.generate import LMMS_EVAL_MAX_NEW_TOKENS
+
     ev = config.get("evaluation") or {}
     return {"batch_size": ev.get("batch_size", 8), "dtype": config["models"][model].get("dtype", "bfloat16"),
+            "max_new_tokens": ev.get("max_new_tokens", LMMS_EVAL_MAX_NEW_TOKENS),
             "code_version": STAGE_VERSIONS["eval"]}
 
 

@@ -16,15 +16,12 @@ from typing import Any, Iterable, Mapping
 import yaml
 
 from ..provenance.jobs import read_benchmark
-from .jobs import PlannedJob
+from .jobs import GENERATE_RATE, LETTER_RATE, TRAIN_RATE, PlannedJob
 
-# Throughput keys in the throughput file, by rule.
-RULE_KEYS = {
-    "train_lora": "train_samples_per_gpu_hour",
-    "eval_checkpoint": "eval_questions_per_gpu_hour",
-    "eval_base": "eval_questions_per_gpu_hour",
-    "eval_model_shared": "eval_questions_per_gpu_hour",
-}
+# Figures every model of a throughput file has; the generation figure is needed only by
+# configs with generation jobs (evaluation.scoring: generate, evaluation.parity).
+REQUIRED_KEYS = (TRAIN_RATE, LETTER_RATE)
+OPTIONAL_KEYS = (GENERATE_RATE,)
 
 
 @dataclass(frozen=True)
@@ -36,14 +33,14 @@ class Estimate:
 
 
 def load_throughput(path: str | Path) -> dict[str, dict[str, float]]:
-    """``{model: {train_samples_per_gpu_hour, eval_questions_per_gpu_hour}}`` from YAML."""
+    """``{model: {train_samples_per_gpu_hour, eval_questions_per_gpu_hour[, generate_questions_per_gpu_hour]}}``."""
     path = Path(path)
     data = yaml.safe_load(path.read_text()) or {}
     models = data.get("models")
     if not isinstance(models, dict):
         raise ValueError(f"{path}: expected a `models:` mapping of model name -> figures")
     for name, figures in models.items():
-        for key in set(RULE_KEYS.values()):
+        for key in REQUIRED_KEYS + tuple(k for k in OPTIONAL_KEYS if k in (figures or {})):
             value = (figures or {}).get(key)
             if not isinstance(value, (int, float)) or value <= 0:
                 raise ValueError(f"{path}: models.{name}.{key} must be a positive number, got {value!r}")
@@ -70,26 +67,30 @@ def estimate(
     throughput: Mapping[str, Mapping[str, float]] | None = None,
     measured: Mapping[PlannedJob, float] | None = None,
 ) -> list[Estimate]:
-    """One :class:`Estimate` per job; raises naming the models that have no figures."""
+    """One :class:`Estimate` per job; raises naming the models (and figures) that are missing."""
     throughput, measured = throughput or {}, measured or {}
-    # Learned throughput per (rule, model): total work / total GPU-hours measured.
-    totals: dict[tuple[str, str], list[float]] = {}
+    # Learned throughput per (rule, model, figure): total work / total GPU-hours measured
+    # (the figure keeps letter-scored and generated evaluations of one rule apart).
+    totals: dict[tuple[str, str, str], list[float]] = {}
     for job, seconds in measured.items():
         if job.gpus and seconds > 0:
-            t = totals.setdefault((job.rule, job.model), [0.0, 0.0])
+            t = totals.setdefault((job.rule, job.model, job.rate), [0.0, 0.0])
             t[0] += job.work
             t[1] += seconds * job.gpus / 3600
-    out, missing = [], set()
+    out, missing, missing_figures = [], set(), set()
     for job in jobs:
         if job in measured:
             hours = measured[job] / 3600
             out.append(Estimate(job, hours, hours * job.gpus, "benchmark"))
             continue
-        if (job.rule, job.model) in totals:
-            work, gpu_h = totals[(job.rule, job.model)]
+        if (job.rule, job.model, job.rate) in totals:
+            work, gpu_h = totals[(job.rule, job.model, job.rate)]
             rate, source = work / gpu_h, "learned"
+        elif job.model in throughput and job.rate in throughput[job.model]:
+            rate, source = throughput[job.model][job.rate], "throughput"
         elif job.model in throughput:
-            rate, source = throughput[job.model][RULE_KEYS[job.rule]], "throughput"
+            missing_figures.add((job.model, job.rate))
+            continue
         else:
             missing.add(job.model)
             continue
@@ -99,6 +100,12 @@ def estimate(
         raise ValueError(
             f"no throughput figures for model(s) {sorted(missing)}: add them to the throughput "
             "file or point --benchmarks at an earlier run of these models"
+        )
+    if missing_figures:
+        figures = ", ".join(f"models.{m}.{k}" for m, k in sorted(missing_figures))
+        raise ValueError(
+            f"the throughput file lacks {figures} (generation jobs: evaluation.scoring: generate or "
+            "evaluation.parity); add it or point --benchmarks at an earlier run that measured them"
         )
     return out
 
@@ -116,7 +123,7 @@ def summarize(estimates: Iterable[Estimate]) -> list[dict[str, Any]]:
         row["wall_hours"] += e.hours
         row["gpu_hours"] += e.gpu_hours
         row["sources"].add(e.source)
-    order = {"train_lora": 0, "eval_base": 1, "eval_checkpoint": 2, "eval_model_shared": 3}
+    order = {"train_lora": 0, "eval_base": 1, "eval_checkpoint": 2, "eval_model_shared": 3, "eval_parity": 4}
     return [
         {**r, "sources": ",".join(sorted(r["sources"])), "wall_hours": round(r["wall_hours"], 2),
          "gpu_hours": round(r["gpu_hours"], 2)}

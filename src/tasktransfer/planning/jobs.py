@@ -1,9 +1,14 @@
 """The GPU jobs a config asks for, with the work each one does (samples, questions).
 
 Mirrors the workflow's GPU rules (train_lora; eval_base + eval_checkpoint, or
-eval_model_shared with ``evaluation.mode: shared``) from the config
-alone, so planning needs neither data nor Snakemake; tests/planning checks the counts
-against a Snakemake dry run.
+eval_model_shared with ``evaluation.mode: shared``; eval_parity with
+``evaluation.parity``) from the config alone, so planning needs neither data nor
+Snakemake; tests/planning checks the counts against a Snakemake dry run.
+
+Each job names the throughput figure its work is divided by (:attr:`PlannedJob.rate`):
+training samples, letter-scored questions, or generated questions
+(``evaluation.scoring: generate``; the parity job, whose letter-scoring half is the
+cheaper one and is not counted).
 """
 
 from __future__ import annotations
@@ -11,8 +16,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from ..config.resolve import eval_tasks
+from ..config.resolve import eval_tasks, parity_enabled
 from ..tasks import TASKS
+
+
+TRAIN_RATE = "train_samples_per_gpu_hour"
+LETTER_RATE = "eval_questions_per_gpu_hour"
+GENERATE_RATE = "generate_questions_per_gpu_hour"
+# Throughput figure per rule when the job does not name one.
+RULE_RATES = {
+    "train_lora": TRAIN_RATE,
+    "eval_checkpoint": LETTER_RATE,
+    "eval_base": LETTER_RATE,
+    "eval_model_shared": LETTER_RATE,
+    "eval_parity": GENERATE_RATE,
+}
 
 
 @dataclass(frozen=True)
@@ -23,6 +41,11 @@ class PlannedJob:
     seed: int | None
     gpus: int
     work: float  # training samples seen, or questions scored
+    rate: str = ""  # throughput figure of this work; default by rule (RULE_RATES)
+
+    def __post_init__(self) -> None:
+        if not self.rate:
+            object.__setattr__(self, "rate", RULE_RATES[self.rule])
 
     @property
     def benchmark(self) -> str:
@@ -66,19 +89,23 @@ def eval_questions(config: Mapping[str, Any]) -> float:
 def planned_jobs(config: Mapping[str, Any]) -> list[PlannedJob]:
     """Every GPU job of the config, in rule order."""
     questions = eval_questions(config)
-    shared = (config.get("evaluation") or {}).get("mode", "per_checkpoint") == "shared"
+    evaluation = config.get("evaluation") or {}
+    shared = evaluation.get("mode", "per_checkpoint") == "shared"
+    rate = GENERATE_RATE if evaluation.get("scoring", "letter") == "generate" else LETTER_RATE
     adapters = len(config["tasks"]) * len(config["seeds"])
     jobs: list[PlannedJob] = []
     for model, m in config["models"].items():
         train_gpus, eval_gpus = m.get("train_gpus", 0), m.get("eval_gpus", 0)
         if shared:  # base + every adapter of the model in one job
-            jobs.append(PlannedJob("eval_model_shared", model, None, None, eval_gpus, questions * (1 + adapters)))
+            jobs.append(PlannedJob("eval_model_shared", model, None, None, eval_gpus, questions * (1 + adapters), rate))
         else:
-            jobs.append(PlannedJob("eval_base", model, None, None, eval_gpus, questions))
+            jobs.append(PlannedJob("eval_base", model, None, None, eval_gpus, questions, rate))
+        if parity_enabled(config):
+            jobs.append(PlannedJob("eval_parity", model, None, None, eval_gpus, questions))
         for task in config["tasks"]:
             samples = training_samples(config, task)
             for seed in config["seeds"]:
                 jobs.append(PlannedJob("train_lora", model, task, seed, train_gpus, samples))
                 if not shared:
-                    jobs.append(PlannedJob("eval_checkpoint", model, task, seed, eval_gpus, questions))
+                    jobs.append(PlannedJob("eval_checkpoint", model, task, seed, eval_gpus, questions, rate))
     return jobs

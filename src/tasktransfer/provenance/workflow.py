@@ -9,22 +9,24 @@ from __future__ import annotations
 import os
 from typing import Any, Mapping
 
-from ..config.resolve import eval_tasks
+from ..config.resolve import eval_tasks, parity_enabled
 
 
 def manifest_jobs(config: Mapping[str, Any]) -> list[dict[str, Any]]:
     """Every GPU job with its benchmark file and the GPUs it holds (from the config).
 
     Follows ``evaluation.mode``: per_checkpoint (eval_base + one eval_checkpoint per
-    adapter) or shared (one eval_model_shared job per model).
+    adapter) or shared (one eval_model_shared job per model); ``evaluation.parity`` adds
+    one eval_parity job per model.
     """
     shared = (config.get("evaluation") or {}).get("mode", "per_checkpoint") == "shared"
     jobs = []
     for model, m in config["models"].items():
         train_gpus, eval_gpus = m.get("train_gpus", 0), m.get("eval_gpus", 0)
         eval_rule = "eval_model_shared" if shared else "eval_base"  # one job per model
-        jobs.append({"rule": eval_rule, "wildcards": {"model": model},
-                     "benchmark": f"results/benchmarks/{eval_rule}/{model}.tsv", "gpus": eval_gpus})
+        for rule in (eval_rule, "eval_parity") if parity_enabled(config) else (eval_rule,):
+            jobs.append({"rule": rule, "wildcards": {"model": model},
+                         "benchmark": f"results/benchmarks/{rule}/{model}.tsv", "gpus": eval_gpus})
         per_seed = (("train_lora", train_gpus),) + (() if shared else (("eval_checkpoint", eval_gpus),))
         for task in config["tasks"]:
             for seed in config["seeds"]:
