@@ -1,6 +1,7 @@
 # Two commands do all set-up on a fresh machine:
 #   make demo   - the embedded default, end to end, on CPU (tiny Qwen2.5-VL, generated data)
 #   make test   - the test suite (unit, property, end-to-end, Slurm)
+#   make test-fast - only the unit and property tier (no workflow runs, no Slurm)
 # Both create .venv and install the project on first use, and are idempotent.
 
 PYTHON ?= python3.11
@@ -13,7 +14,7 @@ STAMP := $(VENV)/.installed
 DEEPSPEED_PIN := $(shell grep -o '"deepspeed==[^"]*"' pyproject.toml | tr -d '"')
 DEMO_CONFIG ?= config/demo.yaml
 
-.PHONY: demo test install lint format clean-results
+.PHONY: demo test test-fast install lint format clean-results
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found (Python 3.11 is required)"; exit 1; }
@@ -31,6 +32,10 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/pytest
+
+# The daily loop: unit and property tests, no end-to-end workflow runs and no Slurm cluster.
+test-fast: $(STAMP)
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/pytest -m "not slow and not slurm"
 
 lint: $(STAMP)
 	$(BIN)/snakemake --lint --configfile $(DEMO_CONFIG)
