@@ -91,11 +91,8 @@ def simulate_model(
         sources = tuple(i for i in range(n_t) if i != j)
         # Training noise of each cell; with a spread, some cells are much noisier than others.
         sds = shape.seed_sd * np.exp(shape.seed_sd_spread * rng.normal(size=len(sources)))
-        shifts = np.array([
-            logit_shift(eta, sd, p_base.mean() + (float(effects[i, j]) if effects is not None else 0.0))
-            if (effects is not None and effects[i, j] != 0) or sd != shape.seed_sd else 0.0
-            for i, sd in zip(sources, sds)
-        ])
+        planted = effects[list(sources), j] if effects is not None else np.zeros(len(sources))
+        shifts = np.array([logit_shift(eta, sd, p_base.mean() + e) for e, sd in zip(planted.tolist(), sds)])
         u = rng.normal(size=(len(sources), shape.n_seeds)) * sds[:, None]
         logits = eta[None, None, :] + (shifts[:, None] + u)[..., None]
         ft = rng.random(logits.shape) < special.expit(logits)

@@ -79,10 +79,8 @@ def seed_tests(
         else:
             tp = float(st.ttest_1samp(x, 0.0).pvalue)
         rows.append([source, target, int(x.size), nz, p, wilcoxon_min_p(nz), float(x.mean()), tp, None, False])
-    tested = [i for i, r in enumerate(rows) if (include_diagonal or r[0] != r[1]) and np.isfinite(r[7])]
-    for i, qv in zip(tested, adjust(np.array([rows[i][7] for i in tested]), correction)):
-        rows[i][8] = float(qv)
-        rows[i][9] = bool(qv <= alpha)
+    tested = [i for i, r in enumerate(rows) if include_diagonal or r[0] != r[1]]
+    _correct(rows, SEED_TEST_COLUMNS, tested, "t_p_value", "t_q_value", "t_significant", correction, alpha)
     types = [pl.String, pl.String, pl.Int64, pl.Int64, pl.Float64, pl.Float64, pl.Float64, pl.Float64, pl.Float64, pl.Boolean]
     return pl.DataFrame(rows, schema=dict(zip(SEED_TEST_COLUMNS, types)), orient="row")
 
@@ -164,12 +162,16 @@ def _finite(x: float) -> float | None:
     return float(x) if np.isfinite(x) else None
 
 
-def _correct(rows: list[list], tested: list[int], p_col: int, q_col: int, sig_col: int, sig: Significance) -> None:
-    """Fill q-values and significance flags in place for the tested rows with a finite p."""
-    usable = [i for i in tested if rows[i][p_col] is not None]
-    for i, qv in zip(usable, adjust(np.array([rows[i][p_col] for i in usable], dtype=np.float64), sig.correction)):
-        rows[i][q_col] = float(qv)
-        rows[i][sig_col] = bool(qv <= sig.alpha)
+def _correct(
+    rows: list[list], columns: Sequence[str], tested: list[int], p: str, q: str, flag: str, correction: str,
+    alpha: float,
+) -> None:
+    """Fill the q-value and significance columns in place for the tested rows with a finite p."""
+    ip, iq, iflag = (columns.index(c) for c in (p, q, flag))
+    usable = [i for i in tested if rows[i][ip] is not None and np.isfinite(rows[i][ip])]
+    for i, qv in zip(usable, adjust(np.array([rows[i][ip] for i in usable], dtype=np.float64), correction)):
+        rows[i][iq] = float(qv)
+        rows[i][iflag] = bool(qv <= alpha)
 
 
 def cell_tests(preds: pl.DataFrame, model: str, settings: AnalysisSettings) -> pl.DataFrame:
@@ -202,10 +204,11 @@ def cell_tests(preds: pl.DataFrame, model: str, settings: AnalysisSettings) -> p
         if base_arr.shape[1] == 0:
             raise ValueError(f"predictions: no question of model={model!r} target={target!r} is shared by all seeds and base")
         paired.append((source, target, base_arr, ft_arr))
+    if not paired:
+        return pl.DataFrame(schema=dict(zip(SIG_COLUMNS, _SIG_TYPES)))
     tested = [i for i, c in enumerate(paired) if settings.include_diagonal or c[0] != c[1]]
-    ms = MeanSquares.concat([mean_squares(b, f) for _, _, b, f in paired]) if paired else None
-    prior = seed_prior(ms.select(np.array(tested, dtype=np.intp))) if paired else None
-    proc = procedure_test(ms, prior, sig.confidence) if paired else None
+    ms = MeanSquares.concat([mean_squares(b, f) for _, _, b, f in paired])
+    proc = procedure_test(ms, seed_prior(ms.select(np.array(tested, dtype=np.intp))), sig.confidence)
     rows = []
     for k, (source, target, base_arr, ft_arr) in enumerate(paired):
         if sig.test == "pooled_mcnemar":
@@ -223,8 +226,9 @@ def cell_tests(preds: pl.DataFrame, model: str, settings: AnalysisSettings) -> p
             float(adapters_test(base_arr, ft_arr)[0]), None, False, a_lo, a_hi,
             int(((ft_arr == 1) & (base_arr == 0)).sum()), int(((ft_arr == 0) & (base_arr == 1)).sum()),
         ])
-    _correct(rows, tested, 7, 8, 9, sig)
-    _correct(rows, tested, 14, 15, 16, sig)
+    _correct(rows, SIG_COLUMNS, tested, "p_value", "q_value", "significant", sig.correction, sig.alpha)
+    _correct(rows, SIG_COLUMNS, tested, "adapters_p_value", "adapters_q_value", "adapters_significant",
+             sig.correction, sig.alpha)
     return pl.DataFrame(rows, schema=dict(zip(SIG_COLUMNS, _SIG_TYPES)), orient="row")
 
 

@@ -144,22 +144,39 @@ def generate_rows(model, processor, rows: Sequence[dict[str, Any]], batch_size: 
     return [done[i] for i in range(len(rows))]
 
 
+def agreement_counts(scored: Sequence[Scored], generated: Sequence[Generated]) -> dict[str, int]:
+    """Counts behind the letter-vs-generation comparison of one set of questions.
+
+    ``n_total``, ``letter_accuracy`` (correct letters), ``mean_new_tokens`` (a token sum),
+    ``truncated`` (answers cut at the cap) and per parser ``<p>_accuracy``,
+    ``<p>_agreement`` (parsed letter == letter prediction; unparsed disagrees),
+    ``<p>_unparsed`` and ``<p>_invalid`` (a letter outside the question's options).
+    """
+    if [s.question_id for s in scored] != [g.question_id for g in generated]:
+        raise ValueError("letter-scoring and generation results are not for the same questions in the same order")
+    c = {"n_total": len(scored), "letter_accuracy": sum(s.correct for s in scored),
+         "mean_new_tokens": sum(g.new_tokens for g in generated),
+         "truncated": sum(not g.finished for g in generated)}
+    for p in EXTRACTORS:
+        parsed = [g.parsed[p] for g in generated]
+        c[f"{p}_accuracy"] = sum(x == g.answer for x, g in zip(parsed, generated))
+        c[f"{p}_agreement"] = sum(x == s.prediction for x, s in zip(parsed, scored))
+        c[f"{p}_unparsed"] = sum(x is None for x in parsed)
+        c[f"{p}_invalid"] = sum(x is not None and not g.is_valid(p) for x, g in zip(parsed, generated))
+    return c
+
+
 def agreement(scored: Sequence[Scored], generated: Sequence[Generated]) -> dict[str, Any]:
     """How often generation+parsing gives the letter-scoring prediction, per parser.
 
     ``agree`` counts unparsed answers as disagreements; accuracies count them as wrong.
     """
-    if [s.question_id for s in scored] != [g.question_id for g in generated]:
-        raise ValueError("letter-scoring and generation results are not for the same questions in the same order")
-    n = len(scored)
-    report: dict[str, Any] = {"questions": n, "letter_accuracy": sum(s.correct for s in scored) / n if n else 0.0,
-                              "mean_new_tokens": sum(g.new_tokens for g in generated) / n if n else 0.0,
-                              "parsers": {}}
-    for name in EXTRACTORS:
-        parsed = [g.parsed[name] for g in generated]
-        report["parsers"][name] = {
-            "agree": sum(p == s.prediction for p, s in zip(parsed, scored)) / n if n else 0.0,
-            "unparsed": sum(p is None for p in parsed) / n if n else 0.0,
-            "accuracy": sum(p == g.answer for p, g in zip(parsed, generated)) / n if n else 0.0,
-        }
-    return report
+    c = agreement_counts(scored, generated)
+    n = c["n_total"]
+
+    def rate(key: str) -> float:
+        return c[key] / n if n else 0.0
+
+    return {"questions": n, "letter_accuracy": rate("letter_accuracy"), "mean_new_tokens": rate("mean_new_tokens"),
+            "parsers": {p: {"agree": rate(f"{p}_agreement"), "unparsed": rate(f"{p}_unparsed"),
+                            "accuracy": rate(f"{p}_accuracy")} for p in EXTRACTORS}}

@@ -55,6 +55,14 @@ def assert_no_visual_lora(model) -> None:
                              "vision features cannot be shared across adapters")
 
 
+def eval_placement(dtype: str | None = None) -> tuple[str, str]:
+    """``(device, dtype)`` of an evaluation: the GPU in bfloat16 when there is one, else the CPU in float32."""
+    import torch
+
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+    return device, dtype or ("bfloat16" if device == "cuda" else "float32")
+
+
 def load_base_and_adapters(base_model: str | Path, sources: Sequence[Source], device: str, dtype: str):
     """The base model with every adapter of ``sources`` attached (a PeftModel if any)."""
     from ..model.loading import load_model, load_processor
@@ -179,15 +187,12 @@ def evaluate_sources(
     ``generation`` switches from letter scoring to generation + parsing (generation-mode
     schemas, :mod:`.run`); encoded inputs hold the letter-scoring prompt and are not read.
     """
-    import torch
-
     from .encoded import open_encoded
 
     if generation is not None:
         encoded_inputs = None
     encoded_by_target = open_encoded(encoded_inputs, eval_splits, base_model) if encoded_inputs is not None else {}
-    device = "cuda" if torch.cuda.is_available() else "cpu"
-    dtype = dtype or ("bfloat16" if device == "cuda" else "float32")
+    device, dtype = eval_placement(dtype)
     t0 = time.time()
     model, processor = load_base_and_adapters(base_model, sources, device, dtype)
     log(f"[eval] loaded base + {sum(s.adapter is not None for s in sources)} adapters in {time.time() - t0:.1f}s")

@@ -32,7 +32,7 @@ import pyarrow.parquet as pq
 
 from ..atomic import atomic_path
 from .extract import EXTRACTORS
-from .generate import LMMS_EVAL_MAX_NEW_TOKENS, Generated
+from .generate import LMMS_EVAL_MAX_NEW_TOKENS, Generated, agreement_counts
 from .scoring import Scored
 
 ALL_QUESTIONS = "all questions"
@@ -52,22 +52,6 @@ def _rate(k: float, n: int) -> float:
     return k / n if n else 0.0
 
 
-def _counts(scored: Sequence[Scored], generated: Sequence[Generated]) -> dict[str, int]:
-    """One task's counts per column (rates are counts over ``n_total``; mean_new_tokens sums tokens)."""
-    if [s.question_id for s in scored] != [g.question_id for g in generated]:
-        raise ValueError("letter-scoring and generation results are not for the same questions in the same order")
-    c = {"n_total": len(scored), "letter_accuracy": sum(s.correct for s in scored),
-         "mean_new_tokens": sum(g.new_tokens for g in generated),
-         "truncated": sum(not g.finished for g in generated)}
-    for p in EXTRACTORS:
-        parsed = [g.parsed[p] for g in generated]
-        c[f"{p}_accuracy"] = sum(x == g.answer for x, g in zip(parsed, generated))
-        c[f"{p}_agreement"] = sum(x == s.prediction for x, s in zip(parsed, scored))
-        c[f"{p}_unparsed"] = sum(x is None for x in parsed)
-        c[f"{p}_invalid"] = sum(x is not None and not g.is_valid(p) for x, g in zip(parsed, generated))
-    return c
-
-
 def _row(model: str, target: str, counts: Mapping[str, int]) -> dict[str, Any]:
     n = counts["n_total"]
     return {"model": model, "target": target, "n_total": n, **{k: _rate(counts[k], n) for k in COLUMNS[3:]}}
@@ -76,7 +60,7 @@ def _row(model: str, target: str, counts: Mapping[str, int]) -> dict[str, Any]:
 def parity_rows(model: str,
                 results: Mapping[str, tuple[Sequence[Scored], Sequence[Generated]]]) -> list[dict[str, Any]]:
     """One row per task (sorted), then the micro- and macro-average rows; every rate in [0, 1]."""
-    per_task = {t: _counts(*results[t]) for t in sorted(results)}
+    per_task = {t: agreement_counts(*results[t]) for t in sorted(results)}
     rows = [_row(model, t, c) for t, c in per_task.items()]
     if not rows:
         return rows
@@ -161,20 +145,16 @@ def run_parity(
     Letter scoring reads ``encoded_inputs`` (the ``encode_eval`` files) when given, exactly
     as the evaluation jobs do; generation runs the processor with lmms-eval's prompt.
     """
-    import torch
-
-    from ..model.loading import load_model, load_processor
     from ..splits import iter_split
     from .encoded import open_encoded
     from .generate import generate_rows
+    from .multi import eval_placement, load_base_and_adapters
     from .scoring import score_rows
 
     encoded_by_target = open_encoded(encoded_inputs, eval_splits, base_model) if encoded_inputs else {}
-    device = "cuda" if torch.cuda.is_available() else "cpu"
-    dtype = "bfloat16" if device == "cuda" else "float32"  # as the evaluation jobs
+    device, dtype = eval_placement()
     t0 = time.time()
-    processor = load_processor(base_model)
-    model = load_model(base_model, dtype=dtype, device=device)
+    model, processor = load_base_and_adapters(base_model, [], device, dtype)  # as the evaluation jobs load it
     log(f"[parity] loaded {model_name} in {time.time() - t0:.1f}s; max_new_tokens {max_new_tokens}")
     results, records = {}, []
     for n, target in enumerate(sorted(eval_splits), 1):
